@@ -1,0 +1,141 @@
+"""The `newsbrief` command: summarize, batch, eval.
+
+Every expected failure is printed as one `error: …` line with exit code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from service.errors import NewsbriefError
+from service.reading import read_paths
+from service.rendering import Format, render
+from service.settings import Settings
+from service.summarizer import Summarizer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Multi-document news briefs with provenance.")
+
+T = TypeVar("T")
+
+MaxWords = Annotated[int | None, typer.Option("--max-words", min=1, help="Word budget of the brief.")]
+MaxSentences = Annotated[int | None, typer.Option("--max-sentences", min=1, help="Sentence budget of the brief.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except NewsbriefError as exc:
+        raise _fail(exc.message) from None
+    except OSError as exc:
+        raise _fail(f"{exc.filename or 'I/O'}: {exc.strerror}") from None
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise _fail(f"setting NEWSBRIEF_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+
+
+@app.command()
+def summarize(
+    paths: Annotated[
+        list[str], typer.Argument(help="Files or folders of articles (.txt, .html, .json, .jsonl); - for stdin.")
+    ],
+    max_words: MaxWords = None,
+    max_sentences: MaxSentences = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="text, json or markdown (with source footnotes).")
+    ] = "text",
+    query: Annotated[str | None, typer.Option(help="Topic to focus the brief on.")] = None,
+    timings: Annotated[bool, typer.Option(help="Include stage timings in JSON output.")] = False,
+) -> None:
+    """Summarise one article set into one brief."""
+    summarizer = Summarizer(_settings())
+    articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
+    summary = _guard(
+        lambda: summarizer.summarize(articles, max_words=max_words, max_sentences=max_sentences, query=query)
+    )
+    sys.stdout.write(render(summary, articles, fmt, timings=timings))
+    for note in summary.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+@app.command()
+def batch(
+    input_path: Annotated[
+        Path, typer.Argument(help='JSON Lines: one {"id", "documents": [...]} per line; - for stdin.')
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write one JSON record per input line.")],
+    max_words: MaxWords = None,
+    max_sentences: MaxSentences = None,
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+) -> None:
+    """Summarise many article sets; a bad line gives an error record and the run goes on."""
+    from tqdm import tqdm
+
+    from service.batch import run
+
+    summarizer = Summarizer(_settings())
+    failed = done = 0
+
+    def go() -> None:
+        nonlocal failed, done
+        source = sys.stdin if str(input_path) == "-" else input_path.open(encoding="utf-8", errors="strict")
+        with source, output.open("w", encoding="utf-8") as sink:
+            lines = tqdm(source, desc="sets", unit=" set", disable=not progress, file=sys.stderr)
+            try:
+                for record in run(summarizer, lines, max_words, max_sentences):
+                    failed += "error" in record
+                    done += "error" not in record
+                    sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            except UnicodeDecodeError as exc:
+                raise _fail(f"{input_path}: not valid UTF-8 (after {done + failed} records)") from exc
+
+    _guard(go)
+    typer.echo(f"done: {done}, failed: {failed}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Argument(help='JSON Lines with "documents" and "references" per line.')],
+    max_words: Annotated[
+        int, typer.Option("--max-words", min=1, help="Budget; summary and references are cut to it.")
+    ] = 100,
+    use_query: Annotated[
+        bool, typer.Option("--query/--no-query", help="Focus on each line's query when it has one.")
+    ] = False,
+) -> None:
+    """ROUGE-1/2/L recall and F1 (Porter stemming) of newsbrief against the references."""
+    from service.evaluation import METRICS, evaluate_lines
+
+    summarizer = Summarizer(_settings())
+
+    def go() -> None:
+        with data.open(encoding="utf-8") as lines:
+            count, avg = evaluate_lines(summarizer, lines, max_words, use_query=use_query)
+        typer.echo(f"clusters: {count}, budget: {max_words} words")
+        for metric in METRICS:
+            typer.echo(f"{metric}: recall {avg.recall[metric]:.2f}  f1 {avg.f1[metric]:.2f}")
+
+    _guard(go)
+
+
+def main() -> None:
+    app()

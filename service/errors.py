@@ -1,0 +1,42 @@
+"""One exception tree, so callers (CLI, HTTP, batch) can map every failure to a clear message.
+
+NewsbriefError
+├── InputError          the caller sent something we cannot summarise (client mistake)
+│   ├── EmptyInputError     no article, or nothing but whitespace / boilerplate
+│   ├── ReadError           a file or stream could not be read or decoded
+│   └── LimitExceededError  an input is larger than a configured limit
+└── ModelError          the optional rewrite model could not be used (never fatal)
+"""
+
+from __future__ import annotations
+
+
+class NewsbriefError(Exception):
+    """Base of every error newsbrief raises on purpose; its message is safe to show a user."""
+
+    kind = "newsbrief_error"
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class InputError(NewsbriefError):
+    kind = "invalid_input"
+
+
+class EmptyInputError(InputError):
+    kind = "empty_input"
+
+
+class ReadError(InputError):
+    kind = "read_error"
+
+
+class LimitExceededError(InputError):
+    kind = "limit_exceeded"
+
+
+class ModelError(NewsbriefError):
+    kind = "model_error"

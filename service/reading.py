@@ -1,0 +1,135 @@
+"""Read article sets from text, HTML, JSON or JSON Lines files, folders and stdin.
+
+Every failure becomes a ReadError naming the file, so a CLI user never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.errors import InputError, ReadError
+from service.schema import Article
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+
+
+def decode(data: bytes, origin: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            f"{origin}: not valid UTF-8 (byte {exc.start}); convert it with e.g. `iconv -t utf-8`"
+        ) from None
+
+
+def html_to_text(html: str, origin: str) -> str:
+    """Main text of a web page; trafilatura drops navigation, ads and comment blocks."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    if not text:
+        raise ReadError(f"{origin}: no article text found in the HTML")
+    return text
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:512].lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in head)
+
+
+def articles_from_json(value: Any, origin: str, first_pos: int = 0) -> list[Article]:
+    """Accept an article, a list of articles, or an object with `articles` or `documents`.
+
+    Articles without an id get their position in the set (counting from `first_pos`).
+    """
+    if isinstance(value, dict):
+        for key in ("articles", "documents"):
+            if key in value:
+                return articles_from_json(value[key], origin, first_pos)
+        value = [value]
+    if not isinstance(value, list):
+        raise ReadError(f"{origin}: expected an article object or a list of articles")
+    return [article_from_json(item, first_pos + pos, origin) for pos, item in enumerate(value)]
+
+
+def article_from_json(item: Any, pos: int, origin: str) -> Article:
+    if isinstance(item, str):
+        item = {"text": item}
+    if not isinstance(item, dict):
+        raise ReadError(f"{origin}: article {pos} is not an object")
+    item = {"id": str(pos), **item}
+    if not isinstance(item["id"], str):
+        item["id"] = str(item["id"])
+    try:
+        return Article.model_validate(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ReadError(f"{origin}: article {pos}: {where}: {first['msg']}") from None
+
+
+def _parse_json_lines(text: str, origin: str) -> list[Article]:
+    articles: list[Article] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ReadError(f"{origin}:{number}: invalid JSON ({exc.msg})") from None
+            articles.extend(articles_from_json(value, f"{origin}:{number}", len(articles)))
+    return articles
+
+
+def parse(text: str, origin: str, suffix: str, stem: str) -> list[Article]:
+    if suffix in JSON_SUFFIXES or (suffix == "" and text.lstrip()[:1] in ("{", "[")):
+        stripped = text.strip()
+        try:
+            return articles_from_json(json.loads(stripped), origin)
+        except json.JSONDecodeError:
+            return _parse_json_lines(text, origin)
+    if suffix in HTML_SUFFIXES or looks_like_html(text):
+        text = html_to_text(text, origin)
+    return [Article(id=stem or "0", text=text)]
+
+
+def _files(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        known = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+        yield from (p for p in files if p.suffix.lower() in known)
+    else:
+        yield path
+
+
+def read_paths(paths: Sequence[str], stdin: Iterable[bytes] | None = None) -> list[Article]:
+    """Articles from every path ('-' is stdin), in order; ids must come out unique."""
+    articles: list[Article] = []
+    for raw in paths:
+        if raw == "-":
+            data = b"".join(stdin) if stdin is not None else b""
+            articles.extend(parse(decode(data, "<stdin>"), "<stdin>", "", "stdin"))
+            continue
+        path = Path(raw)
+        if not path.exists():
+            raise ReadError(f"{raw}: no such file or folder")
+        found = list(_files(path))
+        if path.is_dir() and not found:
+            raise ReadError(f"{raw}: the folder holds no .txt, .html or .json files")
+        for file in found:
+            try:
+                data = file.read_bytes()
+            except OSError as exc:
+                raise ReadError(f"{file}: cannot read ({exc.strerror})") from None
+            articles.extend(parse(decode(data, str(file)), str(file), file.suffix.lower(), file.stem))
+    ids = [a.id for a in articles]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i in ids if ids.count(i) > 1)
+        raise InputError(f"article id {duplicate!r} appears twice in the input; give each article its own id")
+    return articles

@@ -1,0 +1,60 @@
+"""Turn sentences into unit-length vectors; cosine similarity is then a dot product.
+
+`Representer` is the seam for a neural embedder; TF-IDF is the default because it needs no
+model and no torch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+import numpy as np
+import scipy.sparse as sp
+import Stemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # rows are unit vectors
+
+_WORD = re.compile(r"[^\W_]+")
+_STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2) in C, with its own word cache
+
+
+@dataclass(frozen=True, slots=True)
+class Vectors:
+    """Row i represents sentence i; `query` is None when no query was given."""
+
+    sentences: Matrix
+    query: Matrix | None
+
+
+class Representer(Protocol):
+    name: str
+
+    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors: ...
+
+
+def stemmed_terms(text: str) -> list[str]:
+    """Lower-cased, stemmed content words: "talks" and "talk" are one term."""
+    terms: list[str] = _STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS])
+    return terms
+
+
+def _identity(terms: list[str]) -> list[str]:
+    return terms
+
+
+class TfidfRepresenter:
+    """Sentence-level TF-IDF over stemmed words, fitted on the article set itself (as LexRank does)."""
+
+    name = "tfidf"
+
+    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors:
+        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64)
+        try:
+            matrix = sp.csr_matrix(vectorizer.fit_transform([stemmed_terms(s) for s in sentences]))
+        except ValueError:  # no content word at all: every sentence is orthogonal to every other
+            return Vectors(sp.csr_matrix((len(sentences), 1)), None if query is None else sp.csr_matrix((1, 1)))
+        return Vectors(matrix, sp.csr_matrix(vectorizer.transform([stemmed_terms(query)])) if query else None)

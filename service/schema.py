@@ -1,0 +1,78 @@
+"""Typed records at the library boundary: what goes in (Article) and what comes out (Summary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Article(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str = Field(min_length=1, max_length=512)
+    text: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence as found in an article: `article.text[char_start:char_end] == text`."""
+
+    doc_id: str
+    doc_pos: int  # position of the article in the set
+    index: int  # position of the sentence in its article (after cleaning)
+    char_start: int
+    char_end: int
+    text: str
+    words: int
+
+
+class ScoreParts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    total: float
+    centrality: float
+    support: float
+    position: float
+    length: float
+    query: float
+
+
+class SelectedSentence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    index: int
+    char_start: int
+    char_end: int
+    text: str
+    score: ScoreParts
+    support: list[str] = Field(description="ids of every article that states this fact")
+    clipped: bool = Field(False, description="cut at a word boundary to fit a budget smaller than any sentence")
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    max_words: int
+    max_sentences: int | None
+    words: int
+    sentences: int
+
+
+class Summary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    brief: str
+    sentences: list[SelectedSentence]
+    budget: Budget
+    articles: int
+    articles_used: int
+    candidates: int
+    notes: list[str] = Field(default_factory=list, description="what was approximated or skipped, and why")
+    timings_ms: dict[str, float]

@@ -1,0 +1,38 @@
+"""All configuration in one place; every field can be set from the environment (prefix NEWSBRIEF_)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", frozen=True, extra="ignore")
+
+    # -- budget defaults
+    max_words: int = Field(100, ge=1, le=5000)
+    max_sentences: int | None = Field(None, ge=1, le=500)
+
+    # -- representation
+    representation: Literal["tfidf", "minilm"] = "tfidf"
+
+    # -- salience: weights of the score parts (normalised to [0, 1] before weighting)
+    weight_centrality: float = Field(1.0, ge=0)
+    weight_support: float = Field(1.0, ge=0)
+    weight_position: float = Field(0.6, ge=0)
+    weight_query: float = Field(1.5, ge=0)
+    min_sentence_words: int = Field(6, ge=1)
+    ideal_sentence_words: int = Field(22, ge=1)
+    # sentences above this similarity to another count as the same fact (support, redundancy)
+    duplicate_similarity: float = Field(0.35, gt=0, le=1)
+    # a source "supports" a sentence when it has a sentence at least this similar
+    support_similarity: float = Field(0.3, gt=0, le=1)
+    # above this many sentences the O(n^2) graph is replaced by centroid similarity
+    max_graph_sentences: int = Field(3000, ge=10)
+    mmr_lambda: float = Field(0.7, ge=0, le=1)
+
+    # -- input limits (the HTTP API enforces them; the library reports them)
+    max_articles: int = Field(100, ge=1)
+    max_article_chars: int = Field(10_000_000, ge=1)

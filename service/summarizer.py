@@ -1,0 +1,171 @@
+"""The extractive pipeline, top-down: clean → segment → represent → score → select → order → result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from service.cleaning import clean
+from service.errors import EmptyInputError, InputError, LimitExceededError
+from service.ordering import order
+from service.representation import Representer, TfidfRepresenter
+from service.schema import Article, Budget, ScoreParts, SelectedSentence, Sentence, Summary
+from service.scoring import Scores, score, shortlist
+from service.segmentation import split_sentences
+from service.selection import Pick, select
+from service.settings import Settings
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.ms[name] = round((time.perf_counter() - start) * 1000, 3)
+
+
+def validate(articles: Sequence[Article], settings: Settings) -> None:
+    """Reject what cannot be summarised with a message that names the article and the limit."""
+    if not articles:
+        raise EmptyInputError("the article set is empty: give at least one article", param="articles")
+    if len(articles) > settings.max_articles:
+        raise LimitExceededError(
+            f"{len(articles)} articles in one set; the limit is {settings.max_articles} (NEWSBRIEF_MAX_ARTICLES)",
+            param="articles",
+        )
+    seen: set[str] = set()
+    for pos, article in enumerate(articles):
+        if article.id in seen:
+            raise InputError(
+                f"article id {article.id!r} is used twice; ids must be unique", param=f"articles[{pos}].id"
+            )
+        seen.add(article.id)
+        if len(article.text) > settings.max_article_chars:
+            raise LimitExceededError(
+                f"article {article.id!r} has {len(article.text):,} characters; the limit is "
+                f"{settings.max_article_chars:,} (NEWSBRIEF_MAX_ARTICLE_CHARS)",
+                param=f"articles[{pos}].text",
+            )
+    if all(not a.text.strip() for a in articles):
+        raise EmptyInputError("every article is empty or whitespace", param="articles")
+
+
+def _clip(text: str, words: int) -> tuple[str, int]:
+    """First `words` words of `text` and the offset where they end."""
+    end = 0
+    for count, token in enumerate(text.split(), start=1):
+        end = text.index(token, end) + len(token)
+        if count == words:
+            break
+    return text[:end], end
+
+
+class Summarizer:
+    """Reusable and thread-safe: holds settings and a representer, no per-call state."""
+
+    def __init__(self, settings: Settings | None = None, representer: Representer | None = None) -> None:
+        self.settings = settings or Settings()
+        self.representer = representer or TfidfRepresenter()
+
+    def summarize(
+        self,
+        articles: Sequence[Article],
+        *,
+        max_words: int | None = None,
+        max_sentences: int | None = None,
+        query: str | None = None,
+    ) -> Summary:
+        settings = self.settings
+        max_words = settings.max_words if max_words is None else max_words
+        max_sentences = settings.max_sentences if max_sentences is None else max_sentences
+        if max_words < 1 or (max_sentences is not None and max_sentences < 1):
+            raise InputError("max_words and max_sentences must be at least 1", param="max_words")
+        validate(articles, settings)
+        clock = _Clock()
+        notes: list[str] = []
+
+        with clock.stage("clean_segment"):
+            sentences: list[Sentence] = []
+            counts: list[int] = []
+            for pos, article in enumerate(articles):
+                cleaned = clean(article.text)
+                found = [
+                    Sentence(
+                        article.id, pos, i, start, end, article.text[start:end], len(article.text[start:end].split())
+                    )
+                    for i, (start, end) in enumerate(split_sentences(article.text, cleaned.spans))
+                ]
+                if not found and article.text.strip():
+                    notes.append(f"article {article.id!r} has no readable sentence after boilerplate removal")
+                counts.append(len(found))
+                sentences.extend(found)
+        if not sentences:
+            raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
+
+        with clock.stage("represent"):
+            vectors = self.representer.represent([s.text for s in sentences], query or None)
+        candidates = sentences
+        if len(sentences) > settings.max_graph_sentences:
+            keep = shortlist(vectors, sentences, settings.max_graph_sentences)
+            notes.append(
+                f"{len(sentences)} sentences: the {len(keep)} most central and leading ones were ranked "
+                "(NEWSBRIEF_MAX_GRAPH_SENTENCES)"
+            )
+            candidates = [sentences[i] for i in keep]
+            vectors = type(vectors)(vectors.sentences[keep], vectors.query)
+
+        with clock.stage("score"):
+            scores = score(candidates, vectors, len(articles), settings)
+        with clock.stage("select"):
+            picks = select(candidates, scores, settings, max_words, max_sentences)
+        with clock.stage("order"):
+            chosen = [candidates[p.candidate] for p in picks]
+            ordered = [picks[i] for i in order(chosen, articles, counts)]
+        selected = [self._selected(candidates, scores, pick, articles) for pick in ordered]
+        brief = " ".join(s.text + ("…" if s.clipped else "") for s in selected)
+        return Summary(
+            brief=brief,
+            sentences=selected,
+            budget=Budget(
+                max_words=max_words,
+                max_sentences=max_sentences,
+                words=sum(len(s.text.split()) for s in selected),
+                sentences=len(selected),
+            ),
+            articles=len(articles),
+            articles_used=len({s.doc_id for s in selected}),
+            candidates=len(sentences),
+            notes=notes,
+            timings_ms=clock.ms,
+        )
+
+    @staticmethod
+    def _selected(
+        candidates: Sequence[Sentence], scores: Scores, pick: Pick, articles: Sequence[Article]
+    ) -> SelectedSentence:
+        i = pick.candidate
+        s = candidates[i]
+        text, end = (s.text, s.char_end) if pick.clip_words is None else _clip(s.text, pick.clip_words)
+        if pick.clip_words is not None:
+            end += s.char_start
+        return SelectedSentence(
+            doc_id=s.doc_id,
+            index=s.index,
+            char_start=s.char_start,
+            char_end=end,
+            text=text,
+            score=ScoreParts(
+                total=round(float(scores.total[i]), 6),
+                centrality=round(float(scores.centrality[i]), 6),
+                support=round(float(scores.support[i]), 6),
+                position=round(float(scores.position[i]), 6),
+                length=round(float(scores.length[i]), 6),
+                query=round(float(scores.query[i]), 6),
+            ),
+            support=[articles[d].id for d in scores.doc_support[i].nonzero()[0]],
+            clipped=pick.clip_words is not None,
+        )

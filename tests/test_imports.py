@@ -1,0 +1,23 @@
+"""The extractive path must never import torch or transformers (they are an optional extra)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import SEEDS
+
+PROBE = f"""
+import sys
+from service import Article, Summarizer
+from service.cli import app
+from service.reading import read_paths
+Summarizer().summarize(read_paths([{str(SEEDS)!r}]))
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ray'))
+print(heavy)
+"""
+
+
+def test_extractive_path_never_imports_torch() -> None:
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
