@@ -137,5 +137,18 @@ def evaluate(
     _guard(go)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (NEWSBRIEF_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (NEWSBRIEF_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (NEWSBRIEF_WORKERS).")] = None,
+) -> None:
+    """Run the HTTP API (docs at /docs)."""
+    from service.api.server import serve as run_server
+
+    overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+    run_server(_settings().model_copy(update=overrides))
+
+
 def main() -> None:
     app()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,3 +36,15 @@ class Settings(BaseSettings):
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)
     max_article_chars: int = Field(10_000_000, ge=1)
+
+    # -- HTTP service
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    max_body_bytes: int = Field(10 * 2**20, ge=1024)
+    max_batch_sets: int = Field(8, ge=1, le=100)
+    # requests summarised at once per process; more get 429 instead of queueing without bound
+    max_in_flight: int = Field(8, ge=1)
+    request_timeout_s: float = Field(30.0, gt=0)
+    api_key: SecretStr | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"

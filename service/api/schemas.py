@@ -1,0 +1,96 @@
+"""Request and response bodies of the HTTP API (v1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.schema import Budget, SelectedSentence
+
+RewriteMode = Literal["off", "auto", "on"]
+
+
+class ArticleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, min_length=1, max_length=512, description="defaults to the article's position")
+    title: str | None = None
+    text: str
+    source: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_words: int | None = Field(None, ge=1, le=5000)
+    max_sentences: int | None = Field(None, ge=1, le=500)
+    query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
+    rewrite: RewriteMode = "off"
+
+
+class SummaryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(min_length=1)
+    options: Options = Field(default_factory=Options)
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sets: list[SummaryRequest] = Field(min_length=1)
+
+
+class SummaryResponse(BaseModel):
+    id: str
+    brief: str
+    mode: Literal["extractive", "abstractive"]
+    sentences: list[SelectedSentence]
+    budget: Budget
+    notes: list[str]
+    fallback_reason: str | None = None
+    model: str | None = None
+    timings: dict[str, float]
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    param: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class BatchItem(BaseModel):
+    """Exactly one of `result` and `error` is set."""
+
+    result: SummaryResponse | None = None
+    error: ErrorBody | None = None
+    status: int
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchItem]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    ready: bool
+    reason: str | None = None
+
+
+class Info(BaseModel):
+    name: str
+    version: str
+    ranker: str
+    model: str | None
+    limits: dict[str, int | float]
