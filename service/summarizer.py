@@ -64,12 +64,20 @@ def _clip(text: str, words: int) -> tuple[str, int]:
     return text[:end], end
 
 
+def make_representer(settings: Settings) -> Representer:
+    if settings.representation == "minilm":
+        from service.embedding import MiniLMRepresenter  # imports torch: only when asked for
+
+        return MiniLMRepresenter(settings.embedding_model)
+    return TfidfRepresenter()
+
+
 class Summarizer:
     """Reusable and thread-safe: holds settings and a representer, no per-call state."""
 
     def __init__(self, settings: Settings | None = None, representer: Representer | None = None) -> None:
         self.settings = settings or Settings()
-        self.representer = representer or TfidfRepresenter()
+        self.representer = representer or make_representer(self.settings)
 
     def summarize(
         self,

@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1.7
+# newsbrief HTTP service. Extractive by default (no torch); see the build args below.
+#   docker build -t newsbrief .
+#   docker run -p 8000:8000 newsbrief
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+# "" (default, extractive only, no torch) or "model" (transformers + torch for the embedding representation)
+ARG EXTRAS=""
+# CPU wheels by default; e.g. https://download.pytorch.org/whl/cu124 for CUDA
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /src
+# dependencies first, so a code change does not reinstall them
+COPY pyproject.toml README.md ./
+RUN mkdir service && touch service/__init__.py \
+    && if [ -n "$EXTRAS" ]; then pip install --extra-index-url "$TORCH_INDEX" ".[${EXTRAS}]"; else pip install .; fi \
+    && pip uninstall -y newsbrief
+COPY service ./service
+RUN pip install --no-deps . && python -c "import service, nupunkt_rs"
+
+FROM ${PYTHON_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="newsbrief" \
+      org.opencontainers.image.description="Multi-document news briefs with provenance" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+    NEWSBRIEF_HOST=0.0.0.0 NEWSBRIEF_PORT=8000
+RUN groupadd --system --gid 10001 newsbrief \
+    && useradd --system --uid 10001 --gid newsbrief --home-dir /app --shell /usr/sbin/nologin newsbrief
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY --chown=newsbrief:newsbrief seeds ./seeds
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('NEWSBRIEF_PORT', '8000'), timeout=2)"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["newsbrief"]
+CMD ["serve"]
