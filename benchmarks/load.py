@@ -78,7 +78,7 @@ def tree_peak_rss_mib(pid: int) -> float:
 
 
 def wrk(url: str, body: Path, script: Path, connections: int, duration: int) -> dict[str, object]:
-    threads = min(connections, 2)
+    threads = 1  # the load generator shares the 2 cores with the server: keep it to one
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script), url],
         capture_output=True,

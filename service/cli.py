@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import typer
 
@@ -21,6 +21,7 @@ from service.summarizer import Summarizer
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Multi-document news briefs with provenance.")
 
 T = TypeVar("T")
+Engine = Literal["local", "ray"]
 
 MaxWords = Annotated[int | None, typer.Option("--max-words", min=1, help="Word budget of the brief.")]
 MaxSentences = Annotated[int | None, typer.Option("--max-sentences", min=1, help="Sentence budget of the brief.")]
@@ -84,6 +85,10 @@ def batch(
     max_sentences: MaxSentences = None,
     workers: Annotated[int, typer.Option(min=1, help="Local worker processes; output keeps input order.")] = 1,
     resume: Annotated[bool, typer.Option(help="Skip sets already in OUTPUT and append the rest.")] = False,
+    engine: Annotated[
+        Engine, typer.Option(help="local processes, or Ray Data (pip install 'newsbrief[ray]').")
+    ] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address; default: start Ray locally.")] = None,
     progress: Annotated[bool, typer.Option(help="Progress bar with rate and ETA on stderr.")] = True,
 ) -> None:
     """Summarise many article sets; a bad line gives an error record and the run goes on."""
@@ -92,6 +97,24 @@ def batch(
     from service.batch import run_batch
 
     settings = _settings()
+    if engine == "ray":
+        if resume:
+            raise _fail("--resume works with the local engine; a Ray job reruns whole")
+        from service.distributed import run_ray
+
+        stats = _guard(
+            lambda: run_ray(
+                settings,
+                input_path,
+                output,
+                address=ray_address,
+                actors=workers,
+                max_words=max_words,
+                max_sentences=max_sentences,
+            )
+        )
+        typer.echo(stats.line(), err=True)
+        raise typer.Exit(1 if stats.failed else 0)
     total = None
     if progress and input_path != "-" and not input_path.endswith(".gz") and Path(input_path).is_file():
         with open(input_path, "rb") as counted:
