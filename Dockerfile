@@ -9,6 +9,8 @@ FROM ${PYTHON_IMAGE} AS build
 ARG EXTRAS=""
 # CPU wheels by default; e.g. https://download.pytorch.org/whl/cu124 for CUDA
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# bake a rewrite model into the image: a name from models/manifest.toml (needs EXTRAS=model)
+ARG MODEL=""
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
@@ -19,17 +21,23 @@ RUN mkdir service && touch service/__init__.py \
     && if [ -n "$EXTRAS" ]; then pip install --extra-index-url "$TORCH_INDEX" ".[${EXTRAS}]"; else pip install .; fi \
     && pip uninstall -y newsbrief
 COPY service ./service
-RUN pip install --no-deps . && python -c "import service, nupunkt_rs"
+COPY models/manifest.toml /opt/models/manifest.toml
+RUN pip install --no-deps . && python -c "import service, nupunkt_rs" \
+    && if [ -n "$MODEL" ]; then NEWSBRIEF_MODELS_DIR=/opt/models newsbrief models pull "$MODEL"; fi
 
 FROM ${PYTHON_IMAGE} AS runtime
+ARG MODEL=""
 LABEL org.opencontainers.image.title="newsbrief" \
       org.opencontainers.image.description="Multi-document news briefs with provenance" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    NEWSBRIEF_HOST=0.0.0.0 NEWSBRIEF_PORT=8000
+    NEWSBRIEF_HOST=0.0.0.0 NEWSBRIEF_PORT=8000 NEWSBRIEF_MODELS_DIR=/opt/models
 RUN groupadd --system --gid 10001 newsbrief \
     && useradd --system --uid 10001 --gid newsbrief --home-dir /app --shell /usr/sbin/nologin newsbrief
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/models /opt/models
+# with a baked model the rewrite is on when asked for (rewrite=auto|on); without one it stays off
+ENV NEWSBRIEF_REWRITE_MODEL=${MODEL:+$MODEL}
 WORKDIR /app
 COPY --chown=newsbrief:newsbrief seeds ./seeds
 USER 10001:10001

@@ -22,6 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Multi-docume
 
 T = TypeVar("T")
 Engine = Literal["local", "ray"]
+RewriteMode = Literal["off", "auto", "on"]
 
 MaxWords = Annotated[int | None, typer.Option("--max-words", min=1, help="Word budget of the brief.")]
 MaxSentences = Annotated[int | None, typer.Option("--max-sentences", min=1, help="Sentence budget of the brief.")]
@@ -73,6 +74,8 @@ def summarize(
     sys.stdout.write(render(summary, articles, fmt, timings=timings))
     for note in summary.notes:
         typer.echo(f"note: {note}", err=True)
+    if summary.fallback_reason:
+        typer.echo(f"note: extractive brief returned: {summary.fallback_reason}", err=True)
 
 
 @app.command()
@@ -174,6 +177,31 @@ def serve(
 
     overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
     run_server(_settings().model_copy(update=overrides))
+
+
+models_app = typer.Typer(help="Rewrite models: the manifest and downloads into models/.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The supported rewrite models, with kind, licence and size."""
+    from service.model_registry import entries
+
+    models_dir = _settings().models_dir
+    for entry in _guard(lambda: entries(models_dir)):
+        typer.echo(f"{entry.name:24} {entry.kind:8} {entry.licence:12} {entry.size:>8}  {entry.spec}")
+        typer.echo(f"{'':24} {entry.good_for}")
+
+
+@models_app.command("pull")
+def models_pull(spec: Annotated[str, typer.Argument(help="A name from `models list`, or any hub id.")]) -> None:
+    """Download a model into models/<name>/ (used by the Docker build to bake a model in)."""
+    from service.model_registry import pull
+
+    models_dir = _settings().models_dir
+    target = _guard(lambda: pull(spec, models_dir))
+    typer.echo(f"pulled into {target}; use it with --model {target.name}")
 
 
 def main() -> None:

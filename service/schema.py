@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,10 +66,34 @@ class Budget(BaseModel):
     sentences: int
 
 
+class UnsupportedSpan(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    reason: str
+
+
+class RewriteReport(BaseModel):
+    """What the model wrote and what the faithfulness check found, kept even when it was rejected."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    model: str
+    tokens_in: int
+    cut_sentences: int = Field(description="picked sentences left out to fit the model's input window")
+    seconds: float
+    faithful: bool
+    unsupported: list[UnsupportedSpan]
+
+
 class Summary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     brief: str
+    mode: Literal["extractive", "abstractive"] = "extractive"
+    fallback_reason: str | None = None
+    rewrite: RewriteReport | None = None
     sentences: list[SelectedSentence]
     budget: Budget
     articles: int

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,19 @@ class Settings(BaseSettings):
     max_graph_sentences: int = Field(3000, ge=10)
     mmr_lambda: float = Field(0.7, ge=0, le=1)
 
+    # -- optional abstractive rewrite (extra `model`)
+    rewrite: Literal["off", "auto", "on"] = "off"
+    # a hub id, a folder (or a name under models_dir), or a .gguf file
+    rewrite_model: str | None = None
+    models_dir: Path = Path("models")  # holds manifest.toml and pulled weights
+    rewrite_device: Literal["auto", "cpu", "cuda"] = "auto"
+    rewrite_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    rewrite_max_input_tokens: int = Field(1024, ge=32)
+    rewrite_timeout_s: float = Field(60.0, gt=0)
+    faithfulness: Literal["off", "flag", "strict"] = "strict"
+    # a rewrite sentence needs a source sentence at least this similar (stemmed TF-IDF cosine)
+    faithfulness_similarity: float = Field(0.3, gt=0, le=1)
+
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)
     max_article_chars: int = Field(10_000_000, ge=1)
@@ -50,3 +64,9 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(30.0, gt=0)
     api_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("rewrite_model", "embedding_model", "api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`NEWSBRIEF_REWRITE_MODEL=` (as a Dockerfile leaves it) means no model, not a model named ''."""
+        return None if value == "" else value

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Literal
 
 from service.cleaning import clean
 from service.errors import EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
 from service.representation import Representer, TfidfRepresenter
+from service.rewriting import Rewriter, TransformersRewriter, apply
 from service.schema import Article, Budget, ScoreParts, SelectedSentence, Sentence, Summary
 from service.scoring import Scores, score, shortlist
 from service.segmentation import split_sentences
@@ -72,12 +74,34 @@ def make_representer(settings: Settings) -> Representer:
     return TfidfRepresenter()
 
 
-class Summarizer:
-    """Reusable and thread-safe: holds settings and a representer, no per-call state."""
+def make_rewriter(settings: Settings) -> Rewriter | None:
+    """The configured model (not loaded: torch is imported only on first use)."""
+    if settings.rewrite_model is None:
+        return None
+    return TransformersRewriter(
+        settings.rewrite_model,
+        device=settings.rewrite_device,
+        dtype=settings.rewrite_dtype,
+        max_input_tokens=settings.rewrite_max_input_tokens,
+        models_dir=settings.models_dir,
+    )
 
-    def __init__(self, settings: Settings | None = None, representer: Representer | None = None) -> None:
+
+RewriteMode = Literal["off", "auto", "on"]
+
+
+class Summarizer:
+    """Reusable and thread-safe: holds settings, a representer and an optional rewriter."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        representer: Representer | None = None,
+        rewriter: Rewriter | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self.representer = representer or make_representer(self.settings)
+        self.rewriter = rewriter if rewriter is not None else make_rewriter(self.settings)
 
     def summarize(
         self,
@@ -86,8 +110,10 @@ class Summarizer:
         max_words: int | None = None,
         max_sentences: int | None = None,
         query: str | None = None,
+        rewrite: RewriteMode | None = None,
     ) -> Summary:
         settings = self.settings
+        rewrite = settings.rewrite if rewrite is None else rewrite
         max_words = settings.max_words if max_words is None else max_words
         max_sentences = settings.max_sentences if max_sentences is None else max_sentences
         if max_words < 1 or (max_sentences is not None and max_sentences < 1):
@@ -135,8 +161,25 @@ class Summarizer:
             ordered = [picks[i] for i in order(chosen, articles, counts)]
         selected = [self._selected(candidates, scores, pick, articles) for pick in ordered]
         brief = " ".join(s.text + ("…" if s.clipped else "") for s in selected)
+        outcome = None
+        if rewrite != "off":
+            with clock.stage("rewrite"):
+                outcome = apply(
+                    self.rewriter,
+                    rewrite,
+                    selected,
+                    brief,
+                    [article.text for article in articles],
+                    max_words=max_words,
+                    timeout_s=settings.rewrite_timeout_s,
+                    policy=settings.faithfulness,
+                    threshold=settings.faithfulness_similarity,
+                )
         return Summary(
-            brief=brief,
+            brief=brief if outcome is None else outcome.brief,
+            mode="abstractive" if outcome is not None and outcome.mode == "abstractive" else "extractive",
+            fallback_reason=None if outcome is None else outcome.fallback_reason,
+            rewrite=None if outcome is None else outcome.report,
             sentences=selected,
             budget=Budget(
                 max_words=max_words,

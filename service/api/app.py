@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
             # default limits: a deployment with tiny limits must still warm every stage
             warm = Summarizer(Settings(), state.summarizer.representer)
             await anyio.to_thread.run_sync(lambda: warm.summarize(WARMUP))
+            rewriter = state.summarizer.rewriter
+            if rewriter is not None and settings.rewrite != "off":
+                await anyio.to_thread.run_sync(rewriter.load)  # a model is loaded before /ready says so
             state.ready = True
             log.info("ready", version=__version__)
         except Exception as exc:  # a broken warm-up keeps /ready at 503 with the reason

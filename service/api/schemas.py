@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schema import Budget, SelectedSentence
+from service.schema import Budget, RewriteReport, SelectedSentence
 
 RewriteMode = Literal["off", "auto", "on"]
 
@@ -54,6 +54,7 @@ class SummaryResponse(BaseModel):
     notes: list[str]
     fallback_reason: str | None = None
     model: str | None = None
+    rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")
     timings: dict[str, float]
 
 

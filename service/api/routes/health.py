@@ -37,7 +37,7 @@ def info(state: State) -> Info:
         name="newsbrief",
         version=__version__,
         ranker=f"lexrank+support+position+mmr/{state.summarizer.representer.name}",
-        model=None,
+        model=state.summarizer.rewriter.name if state.summarizer.rewriter is not None else None,
         limits={
             "max_body_bytes": s.max_body_bytes,
             "max_articles": s.max_articles,

@@ -28,7 +28,6 @@ router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[Depends(requi
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 413, 422, 429, 503, 504)
 }
-NO_REWRITER = "the rewrite stage is not available in this deployment; the extractive brief is returned"
 
 
 def _articles(request: SummaryRequest) -> list[Article]:
@@ -43,22 +42,42 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str) -> 
     articles = _articles(request)
     options = request.options
     summary = state.summarizer.summarize(
-        articles, max_words=options.max_words, max_sentences=options.max_sentences, query=options.query
+        articles,
+        max_words=options.max_words,
+        max_sentences=options.max_sentences,
+        query=options.query,
+        rewrite=options.rewrite,
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
-    fallback = NO_REWRITER if options.rewrite != "off" else None
-    if fallback is not None:
-        state.metrics.fallbacks.labels("unavailable").inc()
+    if summary.fallback_reason is not None:
+        state.metrics.fallbacks.labels(fallback_kind(summary.fallback_reason)).inc()
     return SummaryResponse(
         id=summary_id,
         brief=summary.brief,
-        mode="extractive",
+        mode=summary.mode,
         sentences=summary.sentences,
         budget=summary.budget,
         notes=summary.notes,
-        fallback_reason=fallback,
+        fallback_reason=summary.fallback_reason,
+        model=summary.rewrite.model if summary.rewrite else None,
+        rewrite=summary.rewrite,
         timings=summary.timings_ms,
     )
+
+
+def fallback_kind(reason: str) -> str:
+    """A small, fixed label set for the metric (the reason text itself goes in the response)."""
+    for key, label in (
+        ("not configured", "unconfigured"),
+        ("not loaded", "not_loaded"),
+        ("faithful", "unfaithful"),
+        ("longer than", "timeout"),
+        ("memory", "out_of_memory"),
+        ("cannot load", "load_failed"),
+    ):
+        if key in reason:
+            return label
+    return "error"
 
 
 async def _in_worker(state: AppState, work: Callable[[], T]) -> T:
