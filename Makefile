@@ -27,3 +27,5 @@ demo: setup
 bench: setup  ## ROUGE, speed and memory against sumy peers; needs the DUC files (never committed)
 	NLTK_DATA=$(NLTK_DATA) $(BIN)/python benchmarks/quality.py $(DATA)/duc2007_update.jsonl
 	NLTK_DATA=$(NLTK_DATA) $(BIN)/python benchmarks/quality.py $(DATA)/duc2006.jsonl
+	NLTK_DATA=$(NLTK_DATA) $(BIN)/python benchmarks/batch.py $(DATA)/duc2007_update.jsonl $(DATA)/duc2006.jsonl
+	$(BIN)/python benchmarks/load.py --workers 2   # needs wrk (apt-get install wrk)
