@@ -100,6 +100,8 @@ def batch(
     from service.batch import run_batch
 
     settings = _settings()
+    if input_path != "-" and not Path(input_path).is_file():
+        raise _fail(f"{input_path}: no such file")
     if engine == "ray":
         if resume:
             raise _fail("--resume works with the local engine; a Ray job reruns whole")

@@ -130,3 +130,14 @@ def test_eval_reports_rouge(tmp_path: Path) -> None:
 
     data.write_text(json.dumps({"id": "c1", "documents": seeds}) + "\n", encoding="utf-8")
     assert_clean_failure(newsbrief("eval", str(data)))
+
+
+def test_batch_non_utf8_and_missing_input_are_one_line_errors(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id": "a", "documents": [{"text": "caf\xe9 ol\xe9."}]}\n')
+    result = newsbrief("batch", str(source), "--output", str(tmp_path / "out.jsonl"), "--no-progress")
+    assert_clean_failure(result)
+    assert "not valid UTF-8" in result.stderr
+    missing = newsbrief("batch", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o.jsonl"))
+    assert_clean_failure(missing)
+    assert "no such file" in missing.stderr
