@@ -67,6 +67,10 @@ def sumy(name: str) -> System:
 SYSTEMS: dict[str, Callable[[], System]] = {
     "newsbrief (query)": lambda: newsbrief(True),
     "newsbrief": lambda: newsbrief(False),
+    # ablations: what sentence trimming and the recurring-terms part each add
+    "newsbrief (light trimming)": lambda: newsbrief(False, Settings(compression="light")),
+    "newsbrief (no trimming)": lambda: newsbrief(False, Settings(compression="off")),
+    "newsbrief (no trimming, no terms part)": lambda: newsbrief(False, Settings(compression="off", weight_terms=0)),
     # MiniLM cosines run higher than TF-IDF ones: thresholds recalibrated on the seeds
     "newsbrief (MiniLM)": lambda: newsbrief(
         False, Settings(representation="minilm", support_similarity=0.6, duplicate_similarity=0.8)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, TypeAlias
 
 import numpy as np
@@ -37,13 +38,17 @@ class Representer(Protocol):
     def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors: ...
 
 
-def stemmed_terms(text: str) -> list[str]:
-    """Lower-cased, stemmed content words: "talks" and "talk" are one term."""
-    terms: list[str] = _STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS])
-    return terms
+@lru_cache(maxsize=2**14)
+def stemmed_terms(text: str) -> tuple[str, ...]:
+    """Lower-cased, stemmed content words: "talks" and "talk" are one term.
+
+    Cached because scoring asks again for the sentences just represented; bounded, so a
+    long-running server holds at most a few MB of it.
+    """
+    return tuple(_STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]))
 
 
-def _identity(terms: list[str]) -> list[str]:
+def _identity(terms: tuple[str, ...]) -> tuple[str, ...]:
     return terms
 
 

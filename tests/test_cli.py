@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEEDS
+from tests.provenance import assert_traceable
 
 
 def newsbrief(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -47,7 +48,7 @@ def test_summarize_json_has_provenance_and_is_byte_identical() -> None:
     assert "timings_ms" not in record
     sentence = record["sentences"][0]
     source = (SEEDS / f"{sentence['doc_id']}.txt").read_text(encoding="utf-8")
-    assert source[sentence["char_start"] : sentence["char_end"]] == sentence["text"]
+    assert_traceable(sentence, source)
 
 
 def test_summarize_markdown_footnotes() -> None:

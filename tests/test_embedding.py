@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from service import Article, Settings, Summarizer
+from tests.provenance import assert_traceable
 
 pytestmark = pytest.mark.model
 pytest.importorskip("torch")
@@ -37,4 +38,4 @@ def test_minilm_brief_keeps_provenance(minilm_summarizer: Summarizer, seed_artic
     assert 0 < summary.budget.words <= 80
     texts = {a.id: a.text for a in seed_articles}
     for s in summary.sentences:
-        assert texts[s.doc_id][s.char_start : s.char_end] == s.text
+        assert_traceable(s, texts[s.doc_id])

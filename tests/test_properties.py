@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service import Article, NewsbriefError, Summarizer
+from tests.provenance import assert_traceable
 
 words = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=12)
 sentence = st.lists(words, min_size=1, max_size=25).map(" ".join)
@@ -33,4 +34,4 @@ def test_never_crashes_budget_holds_offsets_valid(
     assert max_sentences is None or len(summary.sentences) <= max_sentences
     texts = {a.id: a.text for a in articles}
     for s in summary.sentences:
-        assert texts[s.doc_id][s.char_start : s.char_end] == s.text
+        assert_traceable(s, texts[s.doc_id])
