@@ -80,12 +80,11 @@ def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray
     A term counts with the share of articles that use it, from two articles up: a topic-signature
     proxy that needs no background corpus, and the words a human brief of the event tends to use.
     """
-    terms = [set(stemmed_terms(s.text)) for s in sentences]
-    articles_using: Counter[str] = Counter()
-    for doc in range(doc_count):
-        articles_using.update(set().union(*(t for t, s in zip(terms, sentences, strict=True) if s.doc_pos == doc)))
+    terms = [stemmed_terms(s.text) for s in sentences]
+    uses = {(term, s.doc_pos) for t, s in zip(terms, sentences, strict=True) for term in t}
+    articles_using = Counter(term for term, _ in uses)
     share = {term: n / doc_count for term, n in articles_using.items() if n >= 2}
-    carried = np.array([sum(share.get(term, 0.0) for term in t) for t in terms])
+    carried = np.array([sum(share.get(term, 0.0) for term in set(t)) for t in terms])
     return _unit_max(carried / np.sqrt(np.array([max(s.words, 1) for s in sentences], dtype=np.float64)))
 
 
