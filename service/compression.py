@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Level = Literal["off", "light", "full"]
 Span = tuple[int, int]
@@ -28,22 +28,33 @@ _TAIL = 180
 # for the end of a sentence search only its last `_TAIL` characters.
 _DAY_HINTS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SAY_HINTS = ("said", "says", "added", "told", "reported", "announced", "stated", "noted", "explained", "insisted")
+
+
+class _Rule(NamedTuple):
+    hints: tuple[str, ...]  # empty: always try
+    pattern: re.Pattern[str]
+
+    @property
+    def tail_only(self) -> bool:
+        return self.pattern.pattern.endswith("$")
+
+
 _LIGHT = (
-    (
-        ("",),
+    _Rule(
+        (),
         re.compile(
             r"^(?P<cut>(?:But|And|Or|However|Meanwhile|Also|In addition|Moreover|Still|Yet|So|Nevertheless"
             r"|Furthermore|Instead|Indeed|Separately|In fact|Now|Then|Thus|Therefore|Besides)\b,?\s+)"
             r"(?!that\b|far\b|another\b|long\b|much\b|many\b|more\b)(?=\S)"
         ),
     ),
-    (("(",), re.compile(r"(?P<cut>\s*\([^()]{0,80}\))")),
-    (
+    _Rule(("(",), re.compile(r"(?P<cut>\s*\([^()]{0,80}\))")),
+    _Rule(
         _DAY_HINTS,
         re.compile(rf"(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}(?:\s+(?:night|morning|afternoon|evening))?)\b"),
     ),
     # a bare weekday after a name or noun: "Prime Minister Sumaye Monday called …"; not "Bloody Sunday"
-    (
+    _Rule(
         _DAY_HINTS,
         re.compile(
             rf"(?<!Bloody)(?<!Super)(?<!Black)(?<!Good)(?<!Easter)(?<!Palm)(?<!Ash)(?P<cut>\s+{_DAYS})(?=\s+[a-z])"
@@ -52,7 +63,7 @@ _LIGHT = (
 )
 _FULL = (
     # "…, the minister said on Tuesday." / "…, said a spokesman."
-    (
+    _Rule(
         (*_SAY_HINTS, "saying"),
         re.compile(
             rf"(?P<cut>,(?![\"”’'`])\s*(?:[^,]{{1,60}}?\s+{_SAYS}|{_SAYS}\s+[^,]{{1,60}}?|[^,]{{1,100}}?\s+as saying)"
@@ -60,16 +71,16 @@ _FULL = (
         ),
     ),
     # "Police said (that) the man …" / "According to the report, …"; only clause-taking verbs
-    (
+    _Rule(
         ("said", "says", "told", "According"),
         re.compile(
             rf"^(?P<cut>(?:[A-Za-z][^,\"“]{{0,60}}?\s+(?:said|says|told reporters)(?:\s+on\s+{_DAYS})?(?:\s+that)?"
             r"|According to [^,]{1,60},)\s+)(?=[A-Za-z])"
         ),
     ),
-    (("according",), re.compile(rf"(?P<cut>,\s+according to [^,]{{1,80}}){_END}")),
+    _Rule(("according",), re.compile(rf"(?P<cut>,\s+according to [^,]{{1,80}}){_END}")),
 )
-_RULES: dict[Level, tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]] = {
+_RULES: dict[Level, tuple[_Rule, ...]] = {
     "off": (),
     "light": _LIGHT,
     "full": _LIGHT + _FULL,
@@ -84,9 +95,11 @@ def compress(text: str, start: int, end: int, level: Level) -> tuple[tuple[Span,
     """
     current = text[start:end]
     spans: tuple[Span, ...] = ((start, end),)
-    for hints, pattern in _RULES[level]:
-        tail = max(0, len(current) - _TAIL) if pattern.pattern.endswith("$") else 0
-        match = pattern.search(current, tail) if any(hint in current for hint in hints) else None
+    for rule in _RULES[level]:
+        if rule.hints and not any(map(current.__contains__, rule.hints)):
+            continue
+        pattern = rule.pattern
+        match = pattern.search(current, max(0, len(current) - _TAIL) if rule.tail_only else 0)
         while match:
             cut_from, cut_to = match.span("cut")
             trimmed = current[:cut_from] + current[cut_to:]
