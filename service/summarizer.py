@@ -1,4 +1,4 @@
-"""The extractive pipeline, top-down: clean → segment → compress → represent → score → select → order → result."""
+"""The extractive pipeline, top-down: clean → segment → represent → score → compress → select → order → result."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
 
+import numpy as np
+
 from service.cleaning import clean
-from service.compression import compress, cut_spans
+from service.compression import Level, compress, cut_spans
 from service.errors import EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
 from service.representation import Representer, TfidfRepresenter
@@ -65,6 +67,25 @@ def _clip(text: str, words: int) -> str:
         if count == words:
             break
     return text[:end]
+
+
+_CONTENDERS_PER_WORD = 0.5  # ~2.5x the sentences a brief of ~20-word sentences holds
+
+
+def trim_contenders(
+    candidates: Sequence[Sentence], total: np.ndarray, articles: Sequence[Article], level: Level, max_words: int
+) -> list[Sentence]:
+    """Trim the sentences that can make the brief: the best-scored few times what fits the budget.
+
+    Salience is judged on whole sentences (an attribution barely moves it); trimming only the
+    contenders keeps its cost independent of the set's size.
+    """
+    out = list(candidates)
+    for i in np.argsort(-total, kind="stable")[: max(1, round(_CONTENDERS_PER_WORD * max_words))]:
+        s = candidates[i]
+        spans, wording = compress(articles[s.doc_pos].text, s.char_start, s.char_end, level)
+        out[i] = Sentence(s.doc_id, s.doc_pos, s.index, s.char_start, s.char_end, spans, wording, len(wording.split()))
+    return out
 
 
 def make_representer(settings: Settings) -> Representer:
@@ -128,9 +149,9 @@ class Summarizer:
             counts: list[int] = []
             for pos, article in enumerate(articles):
                 found = [
-                    Sentence(article.id, pos, i, start, end, spans, wording, len(wording.split()))
+                    Sentence(article.id, pos, i, start, end, ((start, end),), text, len(text.split()))
                     for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans))
-                    for spans, wording in [compress(article.text, start, end, settings.compression)]
+                    for text in [article.text[start:end]]
                 ]
                 if not found and article.text.strip():
                     notes.append(f"article {article.id!r} has no readable sentence after boilerplate removal")
@@ -153,6 +174,8 @@ class Summarizer:
 
         with clock.stage("score"):
             scores = score(candidates, vectors, len(articles), settings)
+        with clock.stage("compress"):
+            candidates = trim_contenders(candidates, scores.total, articles, settings.compression, max_words)
         with clock.stage("select"):
             picks = select(candidates, scores, settings, max_words, max_sentences)
         with clock.stage("order"):
