@@ -30,9 +30,10 @@ def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     for n, s in enumerate(summary.sentences, start=1):
         others = [i for i in s.support if i != s.doc_id]
         also = f"; also reported by {', '.join(_source_label(by_id[i]) for i in others)}" if others else ""
+        trimmed = ", trimmed" if s.spans != [(s.char_start, s.char_end)] and not s.clipped else ""
         notes.append(
             f"[^{n}]: {_source_label(by_id[s.doc_id])}, sentence {s.index + 1} "
-            f"(characters {s.char_start}–{s.char_end}){also}"
+            f"(characters {s.char_start}–{s.char_end}{trimmed}){also}"
         )
     return body + "\n\n" + "\n".join(notes) + "\n"
 

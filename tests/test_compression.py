@@ -4,6 +4,7 @@ import pytest
 
 from service import Article, Settings, Summarizer
 from service.compression import Level, compress, cut_spans
+from service.rendering import to_markdown
 from tests.provenance import assert_traceable
 
 
@@ -98,3 +99,12 @@ def test_trimmed_sentences_stay_traceable() -> None:
     for s in summary.sentences:
         assert_traceable(s, text)
     assert len(summary.sentences[0].spans) == 3
+
+
+def test_markdown_footnote_says_a_sentence_was_trimmed() -> None:
+    text = "The ministry (which declined to comment) issued a statement on Monday, officials said."
+    article = Article(id="a", text=text)
+    summary = Summarizer(Settings()).summarize([article], max_words=50)
+    assert "(characters 0–86, trimmed)" in to_markdown(summary, [article])
+    whole = Summarizer(Settings(compression="off")).summarize([article], max_words=50)
+    assert "(characters 0–86)" in to_markdown(whole, [article])
