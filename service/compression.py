@@ -4,8 +4,8 @@ A brief has a word budget. Openers such as "But" or "However," dangle once the s
 its article; parentheticals and weekday phrases ("on Tuesday") spend words on detail a brief
 rarely needs; attributions ("…, officials said.") are kept in the `light` level and dropped in
 `full`, where the sources stay one click away through the provenance. Each rule removes one
-contiguous piece, so what is kept is a list of spans of the article text. A sentence that would
-shrink below `_MIN_WORDS` is kept whole. Measured on DUC 2006/2007 in docs/benchmarks.md.
+contiguous piece, so what is kept is a list of spans of the article text. A cut that would leave
+fewer than `_MIN_WORDS` words is not made. Measured on DUC 2006/2007 in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ _CONTENDERS_PER_WORD = 0.5  # ~2.5x the sentences a brief of ~20-word sentences 
 def trim_contenders(
     candidates: Sequence[Sentence], total: np.ndarray, articles: Sequence[Article], level: Level, max_words: int
 ) -> list[Sentence]:
-    """Trim the sentences that can make the brief: the best-scored few times what fits the budget.
+    """Trim the sentences that can make the brief: the best-scored, a few times as many as it holds.
 
     Salience is judged on whole sentences (an attribution barely moves it); trimming only the
     contenders keeps its cost independent of the set's size.
