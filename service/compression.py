@@ -18,16 +18,16 @@ Level = Literal["off", "light", "full"]
 Span = tuple[int, int]
 
 _MIN_WORDS = 4
-_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_SAYS = r"(?:said|says|added|told reporters|told [A-Z]\w+|reported|announced|stated|noted|explained|insisted)"
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SAY_VERBS = ("said", "says", "added", "reported", "announced", "stated", "noted", "explained", "insisted")
+_DAYS = f"(?:{'|'.join(_DAY_NAMES)})"
+_SAYS = rf"(?:{'|'.join(_SAY_VERBS)}|told reporters|told [A-Z]\w+)"
 _END = r"[.!?]['\"”’]?$"
 _TAIL = 180
 
 # each pattern's group `cut` is what goes; order matters: later rules see earlier cuts. The hints are
 # substrings of which the pattern needs one, checked first: `in` is far cheaper than a search. Rules
 # for the end of a sentence search only its last `_TAIL` characters.
-_DAY_HINTS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SAY_HINTS = ("said", "says", "added", "told", "reported", "announced", "stated", "noted", "explained", "insisted")
 
 
 class _Rule(NamedTuple):
@@ -50,12 +50,12 @@ _LIGHT = (
     ),
     _Rule(("(",), re.compile(r"(?P<cut>\s*\([^()]{0,80}\))")),
     _Rule(
-        _DAY_HINTS,
+        _DAY_NAMES,
         re.compile(rf"(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}(?:\s+(?:night|morning|afternoon|evening))?)\b"),
     ),
     # a bare weekday after a name or noun: "Prime Minister Sumaye Monday called …"; not "Bloody Sunday"
     _Rule(
-        _DAY_HINTS,
+        _DAY_NAMES,
         re.compile(
             rf"(?<!Bloody)(?<!Super)(?<!Black)(?<!Good)(?<!Easter)(?<!Palm)(?<!Ash)(?P<cut>\s+{_DAYS})(?=\s+[a-z])"
         ),
@@ -64,7 +64,7 @@ _LIGHT = (
 _FULL = (
     # "…, the minister said on Tuesday." / "…, said a spokesman."
     _Rule(
-        (*_SAY_HINTS, "saying"),
+        (*_SAY_VERBS, "told", "saying"),
         re.compile(
             rf"(?P<cut>,(?![\"”’'`])\s*(?:[^,]{{1,60}}?\s+{_SAYS}|{_SAYS}\s+[^,]{{1,60}}?|[^,]{{1,100}}?\s+as saying)"
             rf"(?:\s+on\s+{_DAYS}|\s+(?:yesterday|today))?)\s*{_END}"
