@@ -10,31 +10,41 @@ as a user of those single-document tools would feed them, and are cut to the sam
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from service import Article, Settings, Summarizer
 from service.batch import parse_set
 from service.evaluation import METRICS, Rouge, mean, query_text, rouge
 from service.representation import stemmed_terms
 
-System = Callable[[list[Article], int, str | None], str]
+
+class Cluster(NamedTuple):
+    articles: list[Article]
+    references: list[str]
+    query: str | None
+    known: list[Article]  # DUC 2007 update: the earlier stages' articles, which the reader has read
 
 
-def newsbrief(query_focused: bool, settings: Settings | None = None) -> System:
+System = Callable[[Cluster, int], str]
+
+
+def newsbrief(query_focused: bool, settings: Settings | None = None, update: bool = False) -> System:
     summarizer = Summarizer(settings or Settings())
 
-    def run(articles: list[Article], words: int, query: str | None) -> str:
-        return summarizer.summarize(articles, max_words=words, query=query if query_focused else None).brief
+    def run(cluster: Cluster, words: int) -> str:
+        query = cluster.query if query_focused else None
+        known = cluster.known if update else []
+        return summarizer.summarize(cluster.articles, max_words=words, query=query, known=known).brief
 
     return run
 
 
-def lead(articles: list[Article], words: int, query: str | None) -> str:
-    return articles[0].text
+def lead(cluster: Cluster, words: int) -> str:
+    return cluster.articles[0].text
 
 
 def sumy(name: str) -> System:
@@ -57,8 +67,8 @@ def sumy(name: str) -> System:
     summarizer.stop_words = get_stop_words("english")
     tokenizer = Tokenizer("english")
 
-    def run(articles: list[Article], words: int, query: str | None) -> str:
-        parser = PlaintextParser.from_string("\n\n".join(a.text for a in articles), tokenizer)
+    def run(cluster: Cluster, words: int) -> str:
+        parser = PlaintextParser.from_string("\n\n".join(a.text for a in cluster.articles), tokenizer)
         # enough sentences to fill the budget; the evaluation cuts to `words`
         return " ".join(str(s) for s in summarizer(parser.document, max(3, words // 12)))
 
@@ -68,6 +78,11 @@ def sumy(name: str) -> System:
 SYSTEMS: dict[str, Callable[[], System]] = {
     "newsbrief (query)": lambda: newsbrief(True),
     "newsbrief": lambda: newsbrief(False),
+    # update briefs (DUC 2007 B and C clusters): the earlier stages' articles are given as known
+    "newsbrief (update)": lambda: newsbrief(False, update=True),
+    "newsbrief (update, query)": lambda: newsbrief(True, update=True),
+    # ablation: the query without pseudo-relevance feedback
+    "newsbrief (query, no feedback)": lambda: newsbrief(True, Settings(query_feedback=0)),
     # ablations: what sentence trimming and the recurring-terms part each add
     "newsbrief (light trimming)": lambda: newsbrief(False, Settings(compression="light")),
     "newsbrief (no trimming)": lambda: newsbrief(False, Settings(compression="off")),
@@ -84,30 +99,45 @@ SYSTEMS: dict[str, Callable[[], System]] = {
 }
 
 
-def measure(
-    system: System, clusters: list[tuple[list[Article], list[str], str | None]], words: int, traced: int
-) -> tuple[Rouge, float, float]:
+def measure(system: System, clusters: list[Cluster], words: int, traced: int) -> tuple[Rouge, float, float]:
     """Mean ROUGE, ms per cluster (summarising only, after one warm-up call) and peak traced MiB.
 
     Memory is traced in a second pass over the first `traced` clusters: tracemalloc slows Python
     code down and would skew the times. newsbrief's cache of stemmed sentences is emptied first, so
     no system gains from sentences an earlier system already read (within a call it is meant to help).
     """
-    articles, _, query = clusters[0]
-    system(articles, words, query)
+    system(clusters[0], words)
     stemmed_terms.cache_clear()
     results, elapsed = [], 0.0
-    for articles, references, query in clusters:
+    for cluster in clusters:
         start = time.perf_counter()
-        summary = system(articles, words, query)
+        summary = system(cluster, words)
         elapsed += time.perf_counter() - start
-        results.append(rouge(summary, references, words))
+        results.append(rouge(summary, cluster.references, words))
     tracemalloc.start()
-    for articles, _, query in clusters[:traced]:
-        system(articles, words, query)
+    for cluster in clusters[:traced]:
+        system(cluster, words)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return mean(results), elapsed * 1000 / len(clusters), peak
+
+
+def read_clusters(path: Path, limit: int | None) -> tuple[list[Cluster], int]:
+    """The clusters and their word budget; an update stage ("D0703A-B") knows its topic's earlier stages."""
+    clusters, words, read = [], 100, {}
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            parsed = parse_set(line, number)
+            record = parsed.record
+            words = record["budget"]["words"]
+            topic = str(record["id"]).rsplit("-", 1)[0] if record.get("update_stage") else None
+            known = read.get(topic, []) if topic else []
+            clusters.append(Cluster(parsed.articles, record["references"], query_text(record.get("query")), known))
+            if topic:
+                read[topic] = known + parsed.articles
+            if limit and len(clusters) >= limit:
+                break
+    return clusters, words
 
 
 def main() -> None:
@@ -124,14 +154,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    clusters, words = [], args.max_words
-    with args.data.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            record = json.loads(line)
-            words = words or record["budget"]["words"]
-            clusters.append((parse_set(line, number)[1], record["references"], query_text(record.get("query"))))
-            if args.limit and len(clusters) >= args.limit:
-                break
+    clusters, words = read_clusters(args.data, args.limit)
+    words = args.max_words or words
     print(
         f"{args.data.name}: {len(clusters)} clusters, {words} words; ROUGE recall / F1 (%), Porter stemming; "
         f"peak memory traced over {min(args.traced, len(clusters))} clusters\n"

@@ -34,7 +34,7 @@ def clusters(path: Path, limit: int | None) -> tuple[list[tuple[list[Article], l
         for number, line in enumerate(lines, start=1):
             record = json.loads(line)
             words = record["budget"]["words"]
-            out.append((parse_set(line, number)[1], record["references"]))
+            out.append((parse_set(line, number).articles, record["references"]))
             if limit and len(out) >= limit:
                 break
     return out, words

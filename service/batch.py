@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from service.errors import InputError, NewsbriefError, ReadError
 from service.reading import articles_from_json
@@ -60,15 +60,28 @@ def record_key(record: Record) -> str:
     return str(record["id"]) if record.get("id") is not None else f"line:{record['line']}"
 
 
-def parse_set(line: str, number: int) -> tuple[str, list[Article]]:
-    """The id and articles of one input line `{"id", "documents": [...]}`."""
+class SetLine(NamedTuple):
+    key: str
+    articles: list[Article]
+    known: list[Article]  # articles the reader has already seen (an update brief)
+    record: dict[str, Any]
+
+
+def parse_set(line: str, number: int) -> SetLine:
+    """One input line `{"id", "documents": [...], "known_documents"?: [...]}` ("articles" also works)."""
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"line {number}: invalid JSON ({exc.msg})") from None
     if not isinstance(value, dict) or not isinstance(value.get("documents", value.get("articles")), list):
         raise InputError(f'line {number}: expected an object with a "documents" list')
-    return set_key(line, number), articles_from_json(value, f"line {number}")
+    known = value.get("known_documents", value.get("known_articles", []))
+    return SetLine(
+        set_key(line, number),
+        articles_from_json(value, f"line {number}"),
+        articles_from_json(known, f"line {number} known_documents") if known else [],
+        value,
+    )
 
 
 def summarize_line(
@@ -77,8 +90,10 @@ def summarize_line(
     key = set_key(line, number)
     set_id = None if key.startswith("line:") else key
     try:
-        _, articles = parse_set(line, number)
-        summary = summarizer.summarize(articles, max_words=max_words, max_sentences=max_sentences)
+        parsed = parse_set(line, number)
+        summary = summarizer.summarize(
+            parsed.articles, max_words=max_words, max_sentences=max_sentences, known=parsed.known
+        )
     except NewsbriefError as exc:
         return {"id": set_id, "line": number, "error": {"type": exc.kind, "message": exc.message}}
     return {

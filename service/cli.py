@@ -63,13 +63,20 @@ def summarize(
         Format, typer.Option("--format", "-f", help="text, json or markdown (with source footnotes).")
     ] = "text",
     query: Annotated[str | None, typer.Option(help="Topic to focus the brief on.")] = None,
+    known: Annotated[
+        list[str] | None,
+        typer.Option(help="Articles already read (repeatable): the brief tells what is new since them."),
+    ] = None,
     timings: Annotated[bool, typer.Option(help="Include stage timings in JSON output.")] = False,
 ) -> None:
     """Summarise one article set into one brief."""
     summarizer = Summarizer(_settings())
     articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
+    already_read = _guard(lambda: read_paths(known)) if known else []
     summary = _guard(
-        lambda: summarizer.summarize(articles, max_words=max_words, max_sentences=max_sentences, query=query)
+        lambda: summarizer.summarize(
+            articles, max_words=max_words, max_sentences=max_sentences, query=query, known=already_read
+        )
     )
     sys.stdout.write(render(summary, articles, fmt, timings=timings))
     for note in summary.notes:
@@ -81,7 +88,10 @@ def summarize(
 @app.command()
 def batch(
     input_path: Annotated[
-        str, typer.Argument(help='JSON Lines (or .gz): one {"id", "documents": [...]} per line; - for stdin.')
+        str,
+        typer.Argument(
+            help='JSON Lines (or .gz): one {"id", "documents": [...], "known_documents"?: [...]} per line; - for stdin.'
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write one JSON record per input line.")],
     max_words: MaxWords = None,

@@ -3,7 +3,6 @@ averaged over references, then over clusters."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -70,16 +69,15 @@ def query_text(query: object) -> str | None:
 def evaluate_lines(
     summarizer: Summarizer, lines: Iterable[str], words: int, *, use_query: bool = False
 ) -> tuple[int, Rouge]:
-    """Mean ROUGE over JSON Lines clusters `{"documents", "references", "query"?}`."""
+    """Mean ROUGE over JSON Lines clusters `{"documents", "references", "query"?, "known_documents"?}`."""
     results = []
     for number, line in numbered_lines(lines):
-        _, articles = parse_set(line, number)
-        record = json.loads(line)
-        references = record.get("references")
+        parsed = parse_set(line, number)
+        references = parsed.record.get("references")
         if not isinstance(references, list) or not references:
             raise InputError(f'line {number}: no "references" to score against')
-        query = query_text(record.get("query")) if use_query else None
-        summary = summarizer.summarize(articles, max_words=words, query=query)
+        query = query_text(parsed.record.get("query")) if use_query else None
+        summary = summarizer.summarize(parsed.articles, max_words=words, query=query, known=parsed.known)
         results.append(rouge(summary.brief, [str(r) for r in references], words))
     if not results:
         raise InputError("no clusters in the input")

@@ -48,6 +48,21 @@ def stemmed_terms(text: str) -> tuple[str, ...]:
     return tuple(_STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]))
 
 
+# words that say what to do with a topic, not what it is about ("Describe ...", "Include information on ...")
+_INSTRUCTIONS = frozenset(
+    _STEMMER.stemWords(
+        "describe discuss include including information regarding note specify identify explain report "
+        "reported examples example details detail give list summarize summarise provide tell find "
+        "happen happened aspects kind kinds type types".split()
+    )
+)
+
+
+def query_terms(query: str) -> tuple[str, ...]:
+    """The query's content terms, without the instruction words a topic statement is written in."""
+    return tuple(t for t in stemmed_terms(query) if t not in _INSTRUCTIONS)
+
+
 def _identity(terms: tuple[str, ...]) -> tuple[str, ...]:
     return terms
 
@@ -66,5 +81,5 @@ class TfidfRepresenter:
             except ValueError:  # no content word at all: every sentence is orthogonal to every other
                 empty_query = None if query is None else sp.csr_matrix((1, 1))
                 return Vectors(sp.csr_matrix((len(sentences), 1)), empty_query)
-            query_vector = sp.csr_matrix(vectorizer.transform([stemmed_terms(query)])) if query else None
+            query_vector = sp.csr_matrix(vectorizer.transform([query_terms(query)])) if query else None
         return Vectors(matrix, query_vector)

@@ -45,6 +45,7 @@ class ScoreParts(BaseModel):
     length: float
     query: float
     terms: float
+    known: float = Field(description="similarity to the closest sentence of the already-read articles (0 if none)")
 
 
 class SelectedSentence(BaseModel):

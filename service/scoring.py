@@ -31,6 +31,7 @@ class Scores:
     length: np.ndarray
     query: np.ndarray
     terms: np.ndarray
+    known: np.ndarray  # similarity to the closest already-read sentence (0 without any)
 
 
 def _dense(matrix: Matrix) -> np.ndarray:
@@ -74,6 +75,26 @@ def length_prior(sentences: Sequence[Sentence], settings: Settings) -> np.ndarra
     return np.where(words < settings.min_sentence_words, prior * 0.1, prior)
 
 
+_FEEDBACK_SENTENCES = 10
+
+
+def query_relevance(matrix: Matrix, query: Matrix, feedback: float) -> np.ndarray:
+    """Cosine to the query, plus `feedback` x cosine to the centroid of the sentences closest to it.
+
+    A topic statement is short and worded unlike news copy; its best matches (pseudo-relevance
+    feedback, as in Rocchio) bring in the words the articles use for the same thing.
+    """
+    direct = _unit_max(np.clip(_dense(matrix @ query.T).ravel(), 0, None))
+    if not feedback:
+        return direct
+    closest = np.argsort(-direct, kind="stable")[:_FEEDBACK_SENTENCES]
+    closest = closest[direct[closest] > 0]  # only sentences that do match the query
+    if not closest.size:
+        return direct
+    centroid = np.asarray(matrix[closest].mean(axis=0)).ravel()
+    return _unit_max(direct + feedback * _unit_max(np.clip(_dense(matrix @ centroid).ravel(), 0, None)))
+
+
 def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray:
     """How much of the set's shared vocabulary a sentence carries, per square-root word.
 
@@ -88,9 +109,12 @@ def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray
     return _unit_max(carried / np.sqrt(np.array([max(s.words, 1) for s in sentences], dtype=np.float64)))
 
 
-def score(sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, settings: Settings) -> Scores:
+def score(
+    sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, settings: Settings, known: Matrix | None = None
+) -> Scores:
     matrix = vectors.sentences
     similarity = _dense(matrix @ matrix.T)
+    closest_known = _dense(matrix @ known.T).max(axis=1, initial=0.0) if known is not None else np.zeros(len(sentences))
     doc_of = np.array([s.doc_pos for s in sentences])
     doc_support = np.zeros((len(sentences), doc_count), dtype=bool)
     similar = similarity >= settings.support_similarity
@@ -103,7 +127,7 @@ def score(sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, setti
     position = position_prior(sentences)
     length = length_prior(sentences, settings)
     query = (
-        _unit_max(np.clip(_dense(matrix @ vectors.query.T).ravel(), 0, None))
+        query_relevance(matrix, vectors.query, settings.query_feedback)
         if vectors.query is not None
         else np.zeros(len(sentences))
     )
@@ -118,7 +142,7 @@ def score(sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, setti
     parts = {"centrality": centrality, "support": support, "position": position, "query": query, "terms": terms}
     weight_sum = sum(weights.values()) or 1.0
     total = length * sum(weights[k] * parts[k] for k in parts) / weight_sum
-    return Scores(similarity, doc_support, total, centrality, support, position, length, query, terms)
+    return Scores(similarity, doc_support, total, centrality, support, position, length, query, terms, closest_known)
 
 
 def shortlist(vectors: Vectors, sentences: Sequence[Sentence], limit: int) -> np.ndarray:

@@ -1,8 +1,9 @@
 """Choose non-redundant sentences under a word and sentence budget (budgeted MMR).
 
 Greedy maximal marginal relevance: each step takes the sentence with the best trade-off
-between its salience and its similarity to what is already chosen; near-duplicates of a chosen
-sentence are never taken, so a fact reported by several sources is stated once.
+between its salience and its similarity to what is already chosen, or already read in an update
+brief; near-duplicates of either are never taken, so a fact reported by several sources is stated
+once, and a fact the reader knows is not told again.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def select(
     words = np.array([s.words for s in sentences])
     lam = settings.mmr_lambda
     available = np.ones(n, dtype=bool)
-    redundancy = np.zeros(n)
+    # what the reader already knows counts as partly said: a near-copy of it is never taken
+    redundancy = settings.known_redundancy * scores.known
     chosen: list[Pick] = []
     used = 0
     limit = max_sentences if max_sentences is not None else n
@@ -51,6 +53,10 @@ def select(
         available[best] = False
         redundancy = np.maximum(redundancy, scores.similarity[best])
     if not chosen and n:
-        # every sentence is longer than the budget: cut the best one rather than return nothing
-        chosen.append(Pick(int(np.argmax(scores.total)), clip_words=max_words))
+        # never an empty brief: every sentence repeats what the reader knows (take the best of them
+        # anyway) or is longer than the budget (cut the best one)
+        gain = lam * scores.total - (1 - lam) * redundancy
+        short = words <= max_words
+        best = int(np.argmax(np.where(short, gain, -np.inf) if short.any() else gain))
+        chosen.append(Pick(best, clip_words=None if short[best] else max_words))
     return chosen

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     weight_position: float = Field(0.6, ge=0)
     weight_query: float = Field(1.5, ge=0)
     weight_terms: float = Field(1.5, ge=0)
+    # query relevance also counts closeness to the sentences that match the query best (0: off)
+    query_feedback: float = Field(0.5, ge=0)
     min_sentence_words: int = Field(6, ge=1)
     ideal_sentence_words: int = Field(22, ge=1)
     # sentences above this similarity to another count as the same fact (support, redundancy)
@@ -39,6 +41,8 @@ class Settings(BaseSettings):
     # above this many sentences the O(n^2) graph is replaced by centroid similarity
     max_graph_sentences: int = Field(3000, ge=10)
     mmr_lambda: float = Field(0.7, ge=0, le=1)
+    # update briefs: how much similarity to an already-read sentence counts as redundancy
+    known_redundancy: float = Field(0.6, ge=0, le=1)
 
     # -- optional abstractive rewrite (extra `model`)
     rewrite: Literal["off", "auto", "on"] = "off"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
 
@@ -13,7 +13,7 @@ from service.cleaning import clean
 from service.compression import Level, compress, cut_spans
 from service.errors import EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
-from service.representation import Representer, TfidfRepresenter
+from service.representation import Representer, TfidfRepresenter, Vectors
 from service.rewriting import Rewriter, TransformersRewriter, apply
 from service.schema import Article, Budget, ScoreParts, SelectedSentence, Sentence, Summary
 from service.scoring import Scores, score, shortlist
@@ -33,30 +33,42 @@ class _Clock:
         self.ms[name] = round((time.perf_counter() - start) * 1000, 3)
 
 
-def validate(articles: Sequence[Article], settings: Settings) -> None:
-    """Reject what cannot be summarised with a message that names the article and the limit."""
-    if not articles:
-        raise EmptyInputError("the article set is empty: give at least one article", param="articles")
+def _check_limits(articles: Sequence[Article], settings: Settings, field: str) -> None:
     if len(articles) > settings.max_articles:
         raise LimitExceededError(
-            f"{len(articles)} articles in one set; the limit is {settings.max_articles} (NEWSBRIEF_MAX_ARTICLES)",
-            param="articles",
+            f"{len(articles)} {field} in one set; the limit is {settings.max_articles} (NEWSBRIEF_MAX_ARTICLES)",
+            param=field,
         )
     seen: set[str] = set()
     for pos, article in enumerate(articles):
         if article.id in seen:
-            raise InputError(
-                f"article id {article.id!r} is used twice; ids must be unique", param=f"articles[{pos}].id"
-            )
+            raise InputError(f"article id {article.id!r} is used twice; ids must be unique", param=f"{field}[{pos}].id")
         seen.add(article.id)
         if len(article.text) > settings.max_article_chars:
             raise LimitExceededError(
                 f"article {article.id!r} has {len(article.text):,} characters; the limit is "
                 f"{settings.max_article_chars:,} (NEWSBRIEF_MAX_ARTICLE_CHARS)",
-                param=f"articles[{pos}].text",
+                param=f"{field}[{pos}].text",
             )
+
+
+def validate(articles: Sequence[Article], settings: Settings, known: Sequence[Article] = ()) -> None:
+    """Reject what cannot be summarised with a message that names the article and the limit."""
+    if not articles:
+        raise EmptyInputError("the article set is empty: give at least one article", param="articles")
+    _check_limits(articles, settings, "articles")
+    _check_limits(known, settings, "known")
     if all(not a.text.strip() for a in articles):
         raise EmptyInputError("every article is empty or whitespace", param="articles")
+
+
+def segment(article: Article, pos: int) -> list[Sentence]:
+    """The readable sentences of one article, with offsets into its original text."""
+    return [
+        Sentence(article.id, pos, i, start, end, ((start, end),), text, len(text.split()))
+        for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans))
+        for text in [article.text[start:end]]
+    ]
 
 
 def _clip(text: str, words: int) -> str:
@@ -72,16 +84,21 @@ def _clip(text: str, words: int) -> str:
 _CONTENDERS_PER_WORD = 0.5  # ~2.5x the sentences a brief of ~20-word sentences holds
 
 
-def trim_contenders(
-    candidates: Sequence[Sentence], total: np.ndarray, articles: Sequence[Article], level: Level, max_words: int
-) -> list[Sentence]:
-    """Trim the sentences that can make the brief: the best-scored, a few times as many as it holds.
+def contenders(total: np.ndarray, max_words: int) -> np.ndarray:
+    """The best-scored sentences, a few times as many as the brief holds.
 
-    Salience is judged on whole sentences (an attribution barely moves it); trimming only the
-    contenders keeps its cost independent of the set's size.
+    Salience is judged on whole sentences (an attribution barely moves it); trimming only these
+    keeps its cost independent of the set's size.
     """
+    return np.argsort(-total, kind="stable")[: max(1, round(_CONTENDERS_PER_WORD * max_words))]
+
+
+def trim(
+    candidates: Sequence[Sentence], which: Iterable[int], articles: Sequence[Article], level: Level
+) -> list[Sentence]:
+    """`candidates` with the sentences at `which` trimmed (compression.py); trimming is idempotent."""
     out = list(candidates)
-    for i in np.argsort(-total, kind="stable")[: max(1, round(_CONTENDERS_PER_WORD * max_words))]:
+    for i in which:
         s = candidates[i]
         spans, wording = compress(articles[s.doc_pos].text, s.char_start, s.char_end, level)
         out[i] = Sentence(s.doc_id, s.doc_pos, s.index, s.char_start, s.char_end, spans, wording, len(wording.split()))
@@ -132,15 +149,18 @@ class Summarizer:
         max_words: int | None = None,
         max_sentences: int | None = None,
         query: str | None = None,
+        known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
     ) -> Summary:
+        """Brief `articles`; `known` are articles the reader has already seen (an update brief):
+        what they report counts as already said, so the brief tells what is new."""
         settings = self.settings
         rewrite = settings.rewrite if rewrite is None else rewrite
         max_words = settings.max_words if max_words is None else max_words
         max_sentences = settings.max_sentences if max_sentences is None else max_sentences
         if max_words < 1 or (max_sentences is not None and max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")
-        validate(articles, settings)
+        validate(articles, settings, known)
         clock = _Clock()
         notes: list[str] = []
 
@@ -148,20 +168,20 @@ class Summarizer:
             sentences: list[Sentence] = []
             counts: list[int] = []
             for pos, article in enumerate(articles):
-                found = [
-                    Sentence(article.id, pos, i, start, end, ((start, end),), text, len(text.split()))
-                    for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans))
-                    for text in [article.text[start:end]]
-                ]
+                found = segment(article, pos)
                 if not found and article.text.strip():
                     notes.append(f"article {article.id!r} has no readable sentence after boilerplate removal")
                 counts.append(len(found))
                 sentences.extend(found)
+            old = [s.text for pos, article in enumerate(known) for s in segment(article, pos)]
         if not sentences:
             raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
 
         with clock.stage("represent"):
-            vectors = self.representer.represent([s.text for s in sentences], query or None)
+            # one space for new and known sentences, so their similarities compare
+            joint = self.representer.represent([s.text for s in sentences] + old, query or None)
+            vectors = Vectors(joint.sentences[: len(sentences)], joint.query)
+            known_vectors = joint.sentences[len(sentences) :] if old else None
         candidates = sentences
         if len(sentences) > settings.max_graph_sentences:
             keep = shortlist(vectors, sentences, settings.max_graph_sentences)
@@ -173,15 +193,21 @@ class Summarizer:
             vectors = type(vectors)(vectors.sentences[keep], vectors.query)
 
         with clock.stage("score"):
-            scores = score(candidates, vectors, len(articles), settings)
+            scores = score(candidates, vectors, len(articles), settings, known_vectors)
         with clock.stage("compress"):
-            candidates = trim_contenders(candidates, scores.total, articles, settings.compression, max_words)
+            candidates = trim(candidates, contenders(scores.total, max_words), articles, settings.compression)
         with clock.stage("select"):
             picks = select(candidates, scores, settings, max_words, max_sentences)
+            # a short sentence picked to fill the budget reads no better with a dangling "But"
+            candidates = trim(candidates, (p.candidate for p in picks), articles, settings.compression)
         with clock.stage("order"):
             chosen = [candidates[p.candidate] for p in picks]
             ordered = [picks[i] for i in order(chosen, articles, counts)]
         selected = [self._selected(candidates, scores, pick, articles) for pick in ordered]
+        if known and all(
+            settings.known_redundancy * scores.known[p.candidate] >= settings.duplicate_similarity for p in picks
+        ):
+            notes.append("every sentence repeats the known articles: the brief has nothing new to tell")
         brief = " ".join(s.text + ("…" if s.clipped else "") for s in selected)
         outcome = None
         if rewrite != "off":
@@ -238,6 +264,7 @@ class Summarizer:
                 length=round(float(scores.length[i]), 6),
                 query=round(float(scores.query[i]), 6),
                 terms=round(float(scores.terms[i]), 6),
+                known=round(float(scores.known[i]), 6),
             ),
             support=[articles[d].id for d in scores.doc_support[i].nonzero()[0]],
             clipped=pick.clip_words is not None,

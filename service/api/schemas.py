@@ -36,6 +36,10 @@ class SummaryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     articles: list[ArticleIn] = Field(min_length=1)
+    known_articles: list[ArticleIn] = Field(
+        default_factory=list,
+        description="articles the reader has already seen: the brief tells what is new since them",
+    )
     options: Options = Field(default_factory=Options)
 
 

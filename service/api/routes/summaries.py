@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from service.api.deps import AppState, State, require_api_key
 from service.api.errors import ApiError, status_of
 from service.api.schemas import (
+    ArticleIn,
     BatchItem,
     BatchRequest,
     BatchResponse,
@@ -30,22 +31,23 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _articles(request: SummaryRequest) -> list[Article]:
+def _articles(given: list[ArticleIn]) -> list[Article]:
     return [
         Article(id=a.id if a.id is not None else str(pos), **a.model_dump(exclude={"id"}))
-        for pos, a in enumerate(request.articles)
+        for pos, a in enumerate(given)
     ]
 
 
 def summarize_set(state: AppState, request: SummaryRequest, summary_id: str) -> SummaryResponse:
     """The whole job for one set; runs in a worker thread."""
-    articles = _articles(request)
+    articles = _articles(request.articles)
     options = request.options
     summary = state.summarizer.summarize(
         articles,
         max_words=options.max_words,
         max_sentences=options.max_sentences,
         query=options.query,
+        known=_articles(request.known_articles),
         rewrite=options.rewrite,
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
