@@ -124,8 +124,10 @@ class TransformersRewriter:
             extra: dict[str, Any] = {"gguf_file": gguf} if gguf else {}
             device = "cuda" if self.device_choice == "auto" and torch.cuda.is_available() else self.device_choice
             device = "cpu" if device == "auto" else device
+            # auto on a GPU: bfloat16 where the card has it (T5-family weights overflow in float16)
+            half = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float16
             dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}.get(
-                self.dtype_choice, torch.float16 if device == "cuda" else torch.float32
+                self.dtype_choice, half if device == "cuda" else torch.float32
             )
             try:
                 config = AutoConfig.from_pretrained(where, **extra)

@@ -78,21 +78,23 @@ def length_prior(sentences: Sequence[Sentence], settings: Settings) -> np.ndarra
 _FEEDBACK_SENTENCES = 10
 
 
-def query_relevance(matrix: Matrix, query: Matrix, feedback: float) -> np.ndarray:
-    """Cosine to the query, plus `feedback` x cosine to the centroid of the sentences closest to it.
+def query_relevance(direct: np.ndarray, similarity: np.ndarray, feedback: float) -> np.ndarray:
+    """Cosine to the query (`direct`), plus `feedback` x cosine to the centroid of the sentences
+    closest to it.
 
     A topic statement is short and worded unlike news copy; its best matches (pseudo-relevance
     feedback, as in Rocchio) bring in the words the articles use for the same thing.
     """
-    direct = _unit_max(np.clip(_dense(matrix @ query.T).ravel(), 0, None))
+    direct = _unit_max(np.clip(direct, 0, None))
     if not feedback:
         return direct
     closest = np.argsort(-direct, kind="stable")[:_FEEDBACK_SENTENCES]
     closest = closest[direct[closest] > 0]  # only sentences that do match the query
     if not closest.size:
         return direct
-    centroid = np.asarray(matrix[closest].mean(axis=0)).ravel()
-    return _unit_max(direct + feedback * _unit_max(np.clip(_dense(matrix @ centroid).ravel(), 0, None)))
+    # a dot product is linear: the similarity to their centroid is the mean similarity to them
+    to_centroid = similarity[:, closest].mean(axis=1)
+    return _unit_max(direct + feedback * _unit_max(np.clip(to_centroid, 0, None)))
 
 
 def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray:
@@ -105,7 +107,8 @@ def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray
     uses = {(term, s.doc_pos) for t, s in zip(terms, sentences, strict=True) for term in t}
     articles_using = Counter(term for term, _ in uses)
     share = {term: n / doc_count for term, n in articles_using.items() if n >= 2}
-    carried = np.array([sum(share.get(term, 0.0) for term in set(t)) for t in terms])
+    # dict.fromkeys, not set: a fixed summation order keeps the float sum identical in every process
+    carried = np.array([sum(share.get(term, 0.0) for term in dict.fromkeys(t)) for t in terms])
     return _unit_max(carried / np.sqrt(np.array([max(s.words, 1) for s in sentences], dtype=np.float64)))
 
 
@@ -127,7 +130,7 @@ def score(
     position = position_prior(sentences)
     length = length_prior(sentences, settings)
     query = (
-        query_relevance(matrix, vectors.query, settings.query_feedback)
+        query_relevance(_dense(matrix @ vectors.query.T).ravel(), similarity, settings.query_feedback)
         if vectors.query is not None
         else np.zeros(len(sentences))
     )

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     rewrite_model: str | None = None
     models_dir: Path = Path("models")  # holds manifest.toml and pulled weights
     rewrite_device: Literal["auto", "cpu", "cuda"] = "auto"
+    # auto: float32 on CPU; on a GPU bfloat16 where supported, else float16
     rewrite_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     rewrite_max_input_tokens: int = Field(1024, ge=32)
     rewrite_timeout_s: float = Field(60.0, gt=0)

@@ -51,6 +51,24 @@ def test_summarize_json_has_provenance_and_is_byte_identical() -> None:
     assert_traceable(sentence, source)
 
 
+def test_output_is_identical_across_hash_seeds() -> None:
+    """String hashing differs per process; no set iteration order may leak into the scores."""
+    import os
+
+    runs = {
+        subprocess.run(
+            [sys.executable, "-m", "service", "summarize", str(SEEDS), "--format", "json", "--query", "Xi meeting"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1
+
+
 def test_summarize_markdown_footnotes() -> None:
     result = newsbrief("summarize", str(SEEDS), "--format", "markdown", "--max-sentences", "3")
     assert result.returncode == 0, result.stderr

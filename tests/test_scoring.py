@@ -35,8 +35,10 @@ def test_instruction_words_do_not_change_the_brief(summarizer: Summarizer, seed_
 def test_feedback_reaches_sentences_that_share_no_query_word() -> None:
     vectors = TfidfRepresenter().represent(SENTENCES, "interest rates")
     assert vectors.query is not None
-    direct = query_relevance(vectors.sentences, vectors.query, feedback=0.0)
-    expanded = query_relevance(vectors.sentences, vectors.query, feedback=0.5)
+    cosines = (vectors.sentences @ vectors.query.T).toarray().ravel()
+    similarity = (vectors.sentences @ vectors.sentences.T).toarray()
+    direct = query_relevance(cosines, similarity, feedback=0.0)
+    expanded = query_relevance(cosines, similarity, feedback=0.5)
     assert direct[2] == 0  # no word of the query ...
     assert expanded[2] > expanded[3] == 0  # ... but the words of its best matches
     assert np.argmax(expanded) == np.argmax(direct)
