@@ -178,10 +178,11 @@ class Summarizer:
             raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
 
         with clock.stage("represent"):
-            # one space for new and known sentences, so their similarities compare
-            joint = self.representer.represent([s.text for s in sentences] + old, query or None)
-            vectors = Vectors(joint.sentences[: len(sentences)], joint.query)
-            known_vectors = joint.sentences[len(sentences) :] if old else None
+            vectors = self.representer.represent([s.text for s in sentences] + old, query or None)
+            known_vectors = None
+            if old:  # one space for new and known sentences, so their similarities compare
+                known_vectors = vectors.sentences[len(sentences) :]
+                vectors = Vectors(vectors.sentences[: len(sentences)], vectors.query)
         candidates = sentences
         if len(sentences) > settings.max_graph_sentences:
             keep = shortlist(vectors, sentences, settings.max_graph_sentences)
