@@ -75,6 +75,15 @@ def length_prior(sentences: Sequence[Sentence], settings: Settings) -> np.ndarra
     return np.where(words < settings.min_sentence_words, prior * 0.1, prior)
 
 
+def closest_similarity(matrix: Matrix, others: Matrix, chunk: int = 2048) -> np.ndarray:
+    """Each row's highest cosine to any row of `others`, a chunk at a time: however many
+    sentences the known articles hold, memory stays at rows x chunk."""
+    best = np.zeros(matrix.shape[0])
+    for start in range(0, others.shape[0], chunk):
+        best = np.maximum(best, _dense(matrix @ others[start : start + chunk].T).max(axis=1, initial=0.0))
+    return best
+
+
 _FEEDBACK_SENTENCES = 10
 
 
@@ -117,7 +126,7 @@ def score(
 ) -> Scores:
     matrix = vectors.sentences
     similarity = _dense(matrix @ matrix.T)
-    closest_known = _dense(matrix @ known.T).max(axis=1, initial=0.0) if known is not None else np.zeros(len(sentences))
+    closest_known = closest_similarity(matrix, known) if known is not None else np.zeros(len(sentences))
     doc_of = np.array([s.doc_pos for s in sentences])
     doc_support = np.zeros((len(sentences), doc_count), dtype=bool)
     similar = similarity >= settings.support_similarity

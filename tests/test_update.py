@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from service import Article, InputError, LimitExceededError, Settings, Summarizer
@@ -84,6 +85,24 @@ def test_known_articles_are_checked_like_articles() -> None:
     assert twice.value.param == "known[1].id"
 
 
+def test_known_articles_over_the_size_limit_are_named() -> None:
+    summarizer = Summarizer(Settings(max_article_chars=100))
+    with pytest.raises(LimitExceededError, match="monday") as huge:
+        summarizer.summarize([Article(id="a", text="Short news.")], known=KNOWN)
+    assert huge.value.param == "known[0].text"
+
+
+def test_closest_similarity_is_the_same_in_chunks(summarizer: Summarizer) -> None:
+    from service.representation import TfidfRepresenter
+    from service.scoring import closest_similarity
+
+    texts = [s for a in NEW + KNOWN for s in a.text.split(". ")]
+    matrix = TfidfRepresenter().represent(texts).sentences
+    whole = closest_similarity(matrix[:3], matrix[3:])
+    assert np.array_equal(whole, closest_similarity(matrix[:3], matrix[3:], chunk=1))
+    assert whole.max() > 0
+
+
 def test_batch_lines_take_known_documents(tmp_path: Path) -> None:
     source = tmp_path / "sets.jsonl"
     documents = [a.model_dump(mode="json") for a in NEW]
@@ -101,6 +120,15 @@ def test_batch_lines_take_known_documents(tmp_path: Path) -> None:
     assert "evacuated" in plain["summary"]
     assert "evacuated" not in update["summary"]
     assert "known_documents" in bad["error"]["message"]
+
+
+def test_cli_known_input_errors_are_one_line(tmp_path: Path) -> None:
+    from tests.test_cli import assert_clean_failure, newsbrief
+
+    (tmp_path / "new.txt").write_text(NEW[0].text, encoding="utf-8")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 news from Par\xeds.".encode("latin-1"))
+    for known in ("missing.txt", "latin1.txt"):
+        assert_clean_failure(newsbrief("summarize", str(tmp_path / "new.txt"), "--known", str(tmp_path / known)))
 
 
 def test_cli_known_option(tmp_path: Path) -> None:
@@ -134,3 +162,7 @@ async def test_api_known_articles() -> None:
         response = await client.post("/v1/summaries", json=payload)
         assert response.status_code == 422
         assert "known_articles" in response.text
+        payload["known_articles"] = [{"text": "Old news."}] * 101  # NEWSBRIEF_MAX_ARTICLES is 100
+        response = await client.post("/v1/summaries", json=payload)
+        assert response.status_code == 413
+        assert response.json()["error"]["param"] == "known"
