@@ -15,38 +15,44 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sentencepiece as spm
 import torch
 import transformers
 
-from service import Article, Settings, Summarizer
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the seeds tokenizer is the tests' one
+
+from service import Article, Settings, Summarizer  # noqa: E402
+from tests.seed_tokenizer import seed_tokenizer  # noqa: E402
+
 WORDS = 100
 NEW_TOKENS = int(WORDS * 1.6) + 16  # what TransformersRewriter asks for at this budget
 CHAT = "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }}\n{% endfor %}<assistant>"
+
+
+def _decoder(config: Any, **dims: int) -> Callable[[], Any]:
+    """A decoder-only chat model's config, with the seeds tokenizer's special ids."""
+    return lambda: config(**dims, tie_word_embeddings=True, pad_token_id=0, eos_token_id=1, bos_token_id=1)
+
 
 # name -> (manifest model it stands for, config factory)
 SHAPES: dict[str, tuple[str, Callable[[], Any]]] = {
     "smollm2-135m": (
         "SmolLM2-135M-Instruct",
-        lambda: transformers.LlamaConfig(
+        _decoder(
+            transformers.LlamaConfig,
             vocab_size=49152,
             hidden_size=576,
             intermediate_size=1536,
             num_hidden_layers=30,
             num_attention_heads=9,
             num_key_value_heads=3,
-            tie_word_embeddings=True,
-            pad_token_id=0,
-            eos_token_id=1,
-            bos_token_id=1,
         ),
     ),
     "flan-t5-base": (
@@ -74,17 +80,14 @@ SHAPES: dict[str, tuple[str, Callable[[], Any]]] = {
     ),
     "qwen2.5-1.5b": (
         "Qwen2.5-1.5B-Instruct",
-        lambda: transformers.Qwen2Config(
+        _decoder(
+            transformers.Qwen2Config,
             vocab_size=151936,
             hidden_size=1536,
             intermediate_size=8960,
             num_hidden_layers=28,
             num_attention_heads=12,
             num_key_value_heads=2,
-            tie_word_embeddings=True,
-            pad_token_id=0,
-            eos_token_id=1,
-            bos_token_id=1,
         ),
     ),
 }
@@ -95,24 +98,10 @@ def seeds() -> list[Article]:
 
 
 def tokenizer_dir(root: Path) -> Path:
-    """A sentencepiece unigram vocabulary trained on the seeds, saved as a T5 tokenizer."""
-    lines = [line for a in seeds() for line in a.text.splitlines() if line.strip()]
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_prefix=str(root / "sp"),
-        vocab_size=800,
-        hard_vocab_limit=False,  # the seeds hold ~760 pieces with some sentencepiece versions
-        model_type="unigram",
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        minloglevel=2,
-    )
+    """The seeds' sentencepiece vocabulary as a T5 tokenizer with a chat template."""
     folder = root / "tokenizer"
-    folder.mkdir()
-    (folder / "spiece.model").write_bytes((root / "sp.model").read_bytes())
-    tokenizer = transformers.T5Tokenizer.from_pretrained(folder, extra_ids=0)
+    # the seeds hold ~760 pieces with some sentencepiece versions: up to 800, not exactly
+    tokenizer = seed_tokenizer(folder, vocab_size=800, exact=False)
     tokenizer.chat_template = CHAT
     tokenizer.save_pretrained(folder)
     return folder

@@ -4,7 +4,6 @@ here on the seeds (seq2seq), and the real SmolLM2-135M-Instruct GGUF shipped by 
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from pathlib import Path
 
 import httpx
@@ -13,35 +12,19 @@ import pytest
 from service import Article, Settings, Summarizer
 from service.rewriting import TransformersRewriter
 from tests.conftest import SEEDS
+from tests.seed_tokenizer import seed_tokenizer
 
 pytestmark = pytest.mark.model
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-spm = pytest.importorskip("sentencepiece")
+pytest.importorskip("sentencepiece")
 
 
 @pytest.fixture(scope="session")
 def tiny_t5(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised 1-layer T5 whose sentencepiece vocabulary is trained on the seeds."""
-    root = tmp_path_factory.mktemp("tiny-t5")
-    lines = [
-        line for p in sorted(SEEDS.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines),
-        model_prefix=str(root / "sp"),
-        vocab_size=400,
-        model_type="unigram",
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        minloglevel=2,
-    )
-    model_dir = root / "model"
-    model_dir.mkdir()
-    shutil.copy(root / "sp.model", model_dir / "spiece.model")
-    tokenizer = transformers.T5Tokenizer.from_pretrained(model_dir, extra_ids=0)
+    model_dir = tmp_path_factory.mktemp("tiny-t5") / "model"
+    tokenizer = seed_tokenizer(model_dir, vocab_size=400)
     torch.manual_seed(0)
     config = transformers.T5Config(
         vocab_size=len(tokenizer),
