@@ -15,7 +15,7 @@ import typer
 from service.errors import NewsbriefError
 from service.reading import read_paths
 from service.rendering import Format, render
-from service.settings import Settings
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, Settings
 from service.summarizer import Summarizer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Multi-document news briefs with provenance.")
@@ -24,8 +24,12 @@ T = TypeVar("T")
 Engine = Literal["local", "ray"]
 RewriteMode = Literal["off", "auto", "on"]
 
-MaxWords = Annotated[int | None, typer.Option("--max-words", min=1, help="Word budget of the brief.")]
-MaxSentences = Annotated[int | None, typer.Option("--max-sentences", min=1, help="Sentence budget of the brief.")]
+MaxWords = Annotated[
+    int | None, typer.Option("--max-words", min=1, max=MAX_WORDS_LIMIT, help="Word budget of the brief.")
+]
+MaxSentences = Annotated[
+    int | None, typer.Option("--max-sentences", min=1, max=MAX_SENTENCES_LIMIT, help="Sentence budget of the brief.")
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -157,7 +161,8 @@ def batch(
 def evaluate(
     data: Annotated[Path, typer.Argument(help='JSON Lines with "documents" and "references" per line.')],
     max_words: Annotated[
-        int, typer.Option("--max-words", min=1, help="Budget; summary and references are cut to it.")
+        int,
+        typer.Option("--max-words", min=1, max=MAX_WORDS_LIMIT, help="Budget; summary and references are cut to it."),
     ] = 100,
     use_query: Annotated[
         bool, typer.Option("--query/--no-query", help="Focus on each line's query when it has one.")

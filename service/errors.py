@@ -5,6 +5,7 @@ NewsbriefError
 │   ├── EmptyInputError     no article, or nothing but whitespace / boilerplate
 │   ├── ReadError           a file or stream could not be read or decoded
 │   └── LimitExceededError  an input is larger than a configured limit
+├── DeadlineError       the caller's deadline passed; no further stage runs
 └── ModelError          the optional rewrite model could not be used (never fatal)
 """
 
@@ -36,6 +37,10 @@ class ReadError(InputError):
 
 class LimitExceededError(InputError):
     kind = "limit_exceeded"
+
+
+class DeadlineError(NewsbriefError):
+    kind = "timeout"
 
 
 class ModelError(NewsbriefError):

@@ -29,6 +29,17 @@ def decode(data: bytes, origin: str) -> str:
         ) from None
 
 
+def load_json(text: str, origin: str) -> Any:
+    """`json.loads` whose every failure is a ReadError: bad syntax, and nesting deeper than the
+    parser's recursion limit (100,000 `[` would otherwise escape as RecursionError)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"{origin}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise ReadError(f"{origin}: JSON nested too deeply to be an article set") from None
+
+
 def html_to_text(html: str, origin: str) -> str:
     """Main text of a web page; trafilatura drops navigation, ads and comment blocks."""
     import trafilatura
@@ -79,10 +90,7 @@ def _parse_json_lines(text: str, origin: str) -> list[Article]:
     articles: list[Article] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReadError(f"{origin}:{number}: invalid JSON ({exc.msg})") from None
+            value = load_json(line, f"{origin}:{number}")
             articles.extend(articles_from_json(value, f"{origin}:{number}", len(articles)))
     return articles
 
@@ -91,9 +99,12 @@ def parse(text: str, origin: str, suffix: str, stem: str) -> list[Article]:
     if suffix in JSON_SUFFIXES or (suffix == "" and text.lstrip()[:1] in ("{", "[")):
         stripped = text.strip()
         try:
-            return articles_from_json(json.loads(stripped), origin)
-        except json.JSONDecodeError:
+            value = json.loads(stripped)
+        except json.JSONDecodeError:  # not one document: JSON Lines, one article (or list) per line
             return _parse_json_lines(text, origin)
+        except RecursionError:
+            value = load_json(stripped, origin)  # raises the ReadError
+        return articles_from_json(value, origin)
     if suffix in HTML_SUFFIXES or looks_like_html(text):
         text = html_to_text(text, origin)
     return [Article(id=stem or "0", text=text)]

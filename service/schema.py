@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_text(value: str) -> str:
+    """Refuse lone surrogates (a JSON escape such as "\\ud800"): no encoder can write them, so a
+    brief or record holding one could never be sent or saved."""
+    found = _SURROGATE.search(value)
+    if found:
+        raise ValueError(
+            f"holds a lone surrogate (U+{ord(found.group()):04X} at character {found.start()}), "
+            "which is not Unicode text; send valid UTF-8"
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(unicode_text)]
+ArticleId = Annotated[str, Field(min_length=1, max_length=512), AfterValidator(unicode_text)]
 
 
 class Article(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    id: str = Field(min_length=1, max_length=512)
-    text: str
-    title: str | None = None
-    source: str | None = None
-    url: str | None = None
+    id: ArticleId
+    text: Text
+    title: Text | None = None
+    source: Text | None = None
+    url: Text | None = None
     published_at: datetime | None = None
 
 

@@ -8,13 +8,18 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The largest budgets anyone may ask for, from any entry point (API, CLI, settings): a brief of
+# 5000 words is already a long report; more would only make a slow request.
+MAX_WORDS_LIMIT = 5000
+MAX_SENTENCES_LIMIT = 500
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", frozen=True, extra="ignore")
 
     # -- budget defaults
-    max_words: int = Field(100, ge=1, le=5000)
-    max_sentences: int | None = Field(None, ge=1, le=500)
+    max_words: int = Field(100, ge=1, le=MAX_WORDS_LIMIT)
+    max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
 
     # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
     compression: Literal["off", "light", "full"] = "full"

@@ -11,11 +11,11 @@ import numpy as np
 
 from service.cleaning import clean
 from service.compression import Level, compress, cut_spans
-from service.errors import EmptyInputError, InputError, LimitExceededError
+from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
 from service.representation import Representer, TfidfRepresenter, Vectors
 from service.rewriting import Rewriter, TransformersRewriter, apply
-from service.schema import Article, Budget, ScoreParts, SelectedSentence, Sentence, Summary
+from service.schema import Article, Budget, ScoreParts, SelectedSentence, Sentence, Summary, unicode_text
 from service.scoring import Scores, score, shortlist
 from service.segmentation import split_sentences
 from service.selection import Pick, select
@@ -23,11 +23,16 @@ from service.settings import Settings
 
 
 class _Clock:
-    def __init__(self) -> None:
+    """Times the stages; past the caller's `deadline` (time.monotonic()) no further stage starts."""
+
+    def __init__(self, deadline: float | None) -> None:
         self.ms: dict[str, float] = {}
+        self.deadline = deadline
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise DeadlineError(f"the deadline passed before the {name} stage")
         start = time.perf_counter()
         yield
         self.ms[name] = round((time.perf_counter() - start) * 1000, 3)
@@ -52,8 +57,15 @@ def _check_limits(articles: Sequence[Article], settings: Settings, field: str) -
             )
 
 
-def validate(articles: Sequence[Article], settings: Settings, known: Sequence[Article] = ()) -> None:
+def validate(
+    articles: Sequence[Article], settings: Settings, known: Sequence[Article] = (), query: str | None = None
+) -> None:
     """Reject what cannot be summarised with a message that names the article and the limit."""
+    if query:
+        try:
+            unicode_text(query)
+        except ValueError as exc:
+            raise InputError(f"the query {exc}", param="query") from None
     if not articles:
         raise EmptyInputError("the article set is empty: give at least one article", param="articles")
     _check_limits(articles, settings, "articles")
@@ -151,17 +163,19 @@ class Summarizer:
         query: str | None = None,
         known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
+        deadline: float | None = None,
     ) -> Summary:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
-        what they report counts as already said, so the brief tells what is new."""
+        what they report counts as already said, so the brief tells what is new. Past `deadline`
+        (a time.monotonic() value) no further stage starts: DeadlineError."""
         settings = self.settings
         rewrite = settings.rewrite if rewrite is None else rewrite
         max_words = settings.max_words if max_words is None else max_words
         max_sentences = settings.max_sentences if max_sentences is None else max_sentences
         if max_words < 1 or (max_sentences is not None and max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")
-        validate(articles, settings, known)
-        clock = _Clock()
+        validate(articles, settings, known, query)
+        clock = _Clock(deadline)
         notes: list[str] = []
 
         with clock.stage("clean_segment"):

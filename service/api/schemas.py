@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.schema import Budget, RewriteReport, SelectedSentence
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT
 
 RewriteMode = Literal["off", "auto", "on"]
 
@@ -26,8 +27,8 @@ class ArticleIn(BaseModel):
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_words: int | None = Field(None, ge=1, le=5000)
-    max_sentences: int | None = Field(None, ge=1, le=500)
+    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT)
+    max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
     query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
     rewrite: RewriteMode = "off"
 

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from service import __version__
 from service.api.deps import State
 from service.api.schemas import Health, Info, Ready
+from service.settings import MAX_WORDS_LIMIT
 
 router = APIRouter(tags=["operations"])
 
@@ -42,7 +43,7 @@ def info(state: State) -> Info:
             "max_body_bytes": s.max_body_bytes,
             "max_articles": s.max_articles,
             "max_article_chars": s.max_article_chars,
-            "max_words": 5000,
+            "max_words": MAX_WORDS_LIMIT,
             "max_batch_sets": s.max_batch_sets,
             "max_in_flight": s.max_in_flight,
             "request_timeout_s": s.request_timeout_s,
