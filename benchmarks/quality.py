@@ -19,7 +19,7 @@ from typing import NamedTuple
 from service import Article, Settings, Summarizer
 from service.batch import parse_set
 from service.evaluation import METRICS, Rouge, mean, query_text, rouge
-from service.representation import stemmed_terms
+from service.representation import clear_term_cache
 
 
 class Cluster(NamedTuple):
@@ -113,7 +113,7 @@ def measure(
     system(clusters[0], words)
     results, best = [], float("inf")
     for attempt in range(repeats):
-        stemmed_terms.cache_clear()
+        clear_term_cache()
         elapsed = 0.0
         for cluster in clusters:
             start = time.perf_counter()

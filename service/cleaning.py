@@ -33,7 +33,9 @@ _DATELINE = re.compile(
     r"\((?:[A-Z][A-Za-z.&-]*)(?:\s[A-Z][A-Za-z.&-]*){0,2}\)\s*(?:--|—|–|-|:)\s*"
     r"|^\s*[A-Z][A-Z .'-]{2,40},?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?(?:--|—|–)\s*"
 )
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
+_SENTENCE_END = ".!?…"
+_CLOSERS = "\"'”’)]"
+_HEADING_WORDS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def _is_heading(line: str) -> bool:
-    return len(line.split()) <= 14 and not _SENTENCE_END.search(line)
+    """Short and without sentence punctuation at its end (lines come stripped)."""
+    return len(line.split(maxsplit=_HEADING_WORDS)) <= _HEADING_WORDS and not line.rstrip(_CLOSERS).endswith(
+        tuple(_SENTENCE_END)
+    )
 
 
 def clean(text: str) -> CleanArticle:

@@ -43,11 +43,40 @@ def _char_spans(text: str) -> Iterator[tuple[int, int]]:
         yield to_char(start), to_char(end)
 
 
+# Punkt decides each boundary from the few tokens around it, so a long text can be split a piece at
+# a time: each call then lasts tens of milliseconds however long the article (a call may hold the
+# GIL, and a 10 MB one held it for seconds, stalling every other request of the server).
+PIECE_CHARS = 100_000
+
+
+def _pieces(text: str) -> Iterator[tuple[int, int]]:
+    """Sentence spans of `text`, tokenized at most PIECE_CHARS at a time.
+
+    The last sentence of a piece may be cut by the piece's end, so it is read again with what
+    follows, unless it fills more than half the piece: such a "sentence" (no boundary in 50,000
+    characters) is cut at its last whitespace, so every step moves on by half a piece or more.
+    """
+    start = 0
+    while len(text) - start > PIECE_CHARS:
+        piece = text[start : start + PIECE_CHARS]
+        spans = list(_char_spans(piece)) or [(0, len(piece))]
+        *done, (last, _) = spans
+        yield from ((start + a, start + b) for a, b in done)
+        if last > PIECE_CHARS // 2:
+            start += last
+            continue
+        cut = max(piece.rfind(" "), piece.rfind("\n"))
+        cut = cut if cut > last else len(piece)
+        yield start + last, start + cut
+        start += cut
+    yield from ((start + a, start + b) for a, b in _char_spans(text[start:]))
+
+
 def split_sentences(text: str, spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """Yield (start, end) offsets into `text` of every sentence inside the given spans, trimmed."""
     for span_start, span_end in spans:
         part = text[span_start:span_end]
-        for start, end in _char_spans(part):
+        for start, end in _pieces(part):
             while start < end and part[start].isspace():
                 start += 1
             while end > start and part[end - 1].isspace():
