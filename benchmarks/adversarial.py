@@ -25,10 +25,10 @@ from pathlib import Path
 
 from service import Article, NewsbriefError, Settings, Summarizer
 from service.cleaning import clean
-from service.compression import compress
 from service.faithfulness import check
 from service.reading import parse
 from service.segmentation import split_sentences
+from service.trimming import trim
 
 SHAPES: dict[str, dict[str, str]] = {
     name: spec
@@ -50,7 +50,7 @@ def build(shape: str, size: int) -> str:
 
 def _trim_all(text: str) -> None:
     for start, end in split_sentences(text, clean(text).spans):
-        compress(text, start, end, "full")
+        trim(text, start, end, "full")
 
 
 STAGES: dict[str, Callable[[str], object]] = {

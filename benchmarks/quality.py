@@ -84,9 +84,9 @@ SYSTEMS: dict[str, Callable[[], System]] = {
     # ablation: the query without pseudo-relevance feedback
     "newsbrief (query, no feedback)": lambda: newsbrief(True, Settings(query_feedback=0)),
     # ablations: what sentence trimming and the recurring-terms part each add
-    "newsbrief (light trimming)": lambda: newsbrief(False, Settings(compression="light")),
-    "newsbrief (no trimming)": lambda: newsbrief(False, Settings(compression="off")),
-    "newsbrief (no trimming, no terms part)": lambda: newsbrief(False, Settings(compression="off", weight_terms=0)),
+    "newsbrief (light trimming)": lambda: newsbrief(False, Settings(trimming="light")),
+    "newsbrief (no trimming)": lambda: newsbrief(False, Settings(trimming="off")),
+    "newsbrief (no trimming, no terms part)": lambda: newsbrief(False, Settings(trimming="off", weights={"terms": 0})),
     # MiniLM cosines run higher than TF-IDF ones: thresholds recalibrated on the seeds
     "newsbrief (MiniLM)": lambda: newsbrief(
         False, Settings(representation="minilm", support_similarity=0.6, duplicate_similarity=0.8)

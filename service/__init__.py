@@ -1,7 +1,8 @@
 """newsbrief: multi-document news summarisation with provenance."""
 
 from service.errors import EmptyInputError, InputError, LimitExceededError, ModelError, NewsbriefError, ReadError
-from service.schema import Article, SelectedSentence, Summary
+from service.records import Article
+from service.result import SelectedSentence, Summary
 from service.settings import Settings
 from service.summarizer import Summarizer
 

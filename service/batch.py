@@ -23,7 +23,7 @@ from typing import IO, Any, NamedTuple
 
 from service.errors import InputError, NewsbriefError, ReadError
 from service.reading import articles_from_json
-from service.schema import Article
+from service.records import Article
 from service.settings import Settings
 from service.summarizer import Summarizer
 

@@ -85,8 +85,6 @@ def summarize(
     sys.stdout.write(render(summary, articles, fmt, timings=timings))
     for note in summary.notes:
         typer.echo(f"note: {note}", err=True)
-    if summary.fallback_reason:
-        typer.echo(f"note: extractive brief returned: {summary.fallback_reason}", err=True)
 
 
 @app.command()

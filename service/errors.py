@@ -11,6 +11,20 @@ NewsbriefError
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class Fallback(StrEnum):
+    """Why a rewrite request got the extractive brief: a small fixed set (metrics are labelled by it)."""
+
+    UNCONFIGURED = "unconfigured"  # no rewrite model is configured
+    NOT_LOADED = "not_loaded"  # rewrite=auto and the model is not loaded yet
+    LOAD_FAILED = "load_failed"  # the model is missing, or could not be loaded
+    TIMEOUT = "timeout"  # over the rewrite time budget
+    OUT_OF_MEMORY = "out_of_memory"
+    UNFAITHFUL = "unfaithful"  # the faithfulness check rejected the rewrite
+    ERROR = "error"  # any other failure of the model
+
 
 class NewsbriefError(Exception):
     """Base of every error newsbrief raises on purpose; its message is safe to show a user."""
@@ -44,4 +58,10 @@ class DeadlineError(NewsbriefError):
 
 
 class ModelError(NewsbriefError):
+    """Never fatal: the rewrite stage turns it into the extractive brief and its `reason`."""
+
     kind = "model_error"
+
+    def __init__(self, message: str, *, reason: Fallback = Fallback.ERROR) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.representation import TfidfRepresenter
-from service.schema import UnsupportedSpan as Unsupported
+from service.result import UnsupportedSpan as Unsupported
 from service.segmentation import split_sentences
 
 __all__ = ["Unsupported", "Verdict", "check"]

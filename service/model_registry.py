@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.errors import ModelError
+from service.errors import Fallback, ModelError
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,24 +24,44 @@ def entries(models_dir: Path) -> list[ModelEntry]:
     try:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ModelError(f"cannot read the model manifest {manifest}: {exc}") from None
+        raise ModelError(f"cannot read the model manifest {manifest}: {exc}", reason=Fallback.LOAD_FAILED) from None
     return [ModelEntry(name=name, **fields) for name, fields in sorted(data.get("models", {}).items())]
 
 
-def pull(name_or_spec: str, models_dir: Path) -> Path:
-    """Download a manifest model (or any hub id) into models/<name>/; returns the folder."""
-    listed = entries(models_dir)
-    entry = next((e for e in listed if name_or_spec in (e.name, e.spec)), None)
-    spec = entry.spec if entry else name_or_spec
-    target = models_dir / (entry.name if entry else spec.replace("/", "--"))
+def _entry(spec: str, models_dir: Path) -> ModelEntry | None:
+    """The manifest entry a spec names (by name or hub id); a folder without a manifest has none."""
+    try:
+        listed = entries(models_dir)
+    except ModelError:
+        return None
+    return next((e for e in listed if spec in (e.name, e.spec)), None)
+
+
+def local_name(spec: str, models_dir: Path) -> str:
+    """The folder under models/ a spec is pulled into and looked up in: the manifest name for a
+    manifest entry, else the hub id with "/" as "--"."""
+    entry = _entry(spec, models_dir)
+    return entry.name if entry else spec.replace("/", "--")
+
+
+def pull(spec: str, models_dir: Path) -> Path:
+    """Download a manifest model (or any hub id) into models/<local name>/; returns the folder."""
+    entry = _entry(spec, models_dir)
+    hub_id = entry.spec if entry else spec
+    target = models_dir / local_name(spec, models_dir)
     try:
         from huggingface_hub import snapshot_download
     except ImportError as exc:
-        raise ModelError("pulling models needs the model extra: pip install 'newsbrief[model]'") from exc
+        raise ModelError(
+            "pulling models needs the model extra: pip install 'newsbrief[model]'", reason=Fallback.LOAD_FAILED
+        ) from exc
     try:
         snapshot_download(
-            spec, local_dir=target, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken"]
+            hub_id, local_dir=target, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken"]
         )
     except Exception as exc:  # the hub client raises many types (network, auth, missing repo)
-        raise ModelError(f"cannot download {spec!r}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}") from None
+        raise ModelError(
+            f"cannot download {hub_id!r}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+            reason=Fallback.LOAD_FAILED,
+        ) from None
     return target

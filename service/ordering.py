@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from service.schema import Article, Sentence
+from service.records import Article, Sentence
 
 
 def order(chosen: Sequence[Sentence], articles: Sequence[Article], sentence_counts: Sequence[int]) -> list[int]:

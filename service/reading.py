@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.errors import InputError, ReadError
-from service.schema import Article
+from service.records import Article
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}

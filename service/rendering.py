@@ -6,7 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from service.schema import Article, Summary
+from service.records import Article
+from service.result import Summary
 
 Format = Literal["text", "json", "markdown"]
 

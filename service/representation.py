@@ -7,7 +7,7 @@ model and no torch.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol, TypeAlias
@@ -17,6 +17,8 @@ import scipy.sparse as sp
 import sklearn
 import Stemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from service.settings import Settings
 
 Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # rows are unit vectors
 
@@ -98,3 +100,20 @@ class TfidfRepresenter:
                 return Vectors(sp.csr_matrix((len(sentences), 1)), empty_query)
             query_vector = sp.csr_matrix(vectorizer.transform([query_terms(query)])) if query else None
         return Vectors(matrix, query_vector)
+
+
+def _minilm(settings: Settings) -> Representer:
+    from service.representation_minilm import MiniLMRepresenter  # imports torch: only when asked for
+
+    return MiniLMRepresenter(settings.embedding_model)
+
+
+REPRESENTERS: dict[str, Callable[[Settings], Representer]] = {
+    "tfidf": lambda _: TfidfRepresenter(),
+    "minilm": _minilm,
+}
+
+
+def make_representer(settings: Settings) -> Representer:
+    """The representer `settings.representation` names; a new one is a class and a line above."""
+    return REPRESENTERS[settings.representation](settings)

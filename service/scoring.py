@@ -1,37 +1,77 @@
 """Salience of every candidate sentence across all articles, kept as named parts.
 
-total = length_prior * weighted mean(centrality, cross-source support, lead position, query relevance,
-                                     recurring terms)
+    total = length prior x weighted mean(centrality, support, position, query, terms)
+
+`PARTS` is the one place a part is declared: its name, how it is computed, its default weight
+(`Settings.weights` overrides by name) and what it means. `ScoreParts` in the output, the API
+schema and `/info` follow from it. Adding a part is a function of `Context` plus one line in
+`PARTS`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
+from service.errors import InputError
+from service.records import Sentence
 from service.representation import Matrix, Vectors, stemmed_terms
-from service.schema import Sentence
 from service.settings import Settings
+
+# LexRank as Erkan & Radev (2004) run it: PageRank's damping, and enough power iterations for the
+# 1e-9 tolerance on sets of a few thousand sentences
+_DAMPING = 0.85
+_ITERATIONS = 100
+# length prior: sentences over this many times the ideal length are scaled down in proportion,
+# under the minimum length multiplied by this (tuned on DUC 2007 with the other weights)
+_RUN_ON = 2.5
+_FRAGMENT = 0.1
+# query feedback reads the sentences closest to the query (Rocchio-style; 5-20 scored alike)
+_FEEDBACK_SENTENCES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a score part may look at; arrays are aligned with `sentences`."""
+
+    sentences: Sequence[Sentence]
+    vectors: Vectors
+    similarity: np.ndarray  # cosine matrix of the sentences
+    doc_support: np.ndarray  # bool [n, n_docs]: article d has a sentence similar to sentence i
+    doc_count: int
+    known: Matrix | None  # vectors of the already-read articles' sentences (update briefs)
+    settings: Settings
+
+
+Role = Literal["weighted", "factor", "reported"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A score part: `weighted` parts are averaged with their weight, a `factor` multiplies the
+    mean, a `reported` part is used by selection only (and shown)."""
+
+    name: str
+    compute: Callable[[Context], np.ndarray]
+    role: Role
+    weight: float  # default weight of a weighted part (Settings.weights overrides)
+    description: str
+    applies: Callable[[Context], bool] = lambda _: True  # a part that does not apply weighs 0
 
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """Arrays aligned with the candidate sentences; `similarity` is their cosine matrix."""
+    """Arrays aligned with the candidate sentences."""
 
     similarity: np.ndarray
-    doc_support: np.ndarray  # bool [n, n_docs]: article d has a sentence similar to sentence i
+    doc_support: np.ndarray
     total: np.ndarray
-    centrality: np.ndarray
-    support: np.ndarray
-    position: np.ndarray
-    length: np.ndarray
-    query: np.ndarray
-    terms: np.ndarray
-    known: np.ndarray  # similarity to the closest already-read sentence (0 without any)
+    parts: Mapping[str, np.ndarray]  # every part of PARTS, by name
 
 
 def _dense(matrix: Matrix) -> np.ndarray:
@@ -45,7 +85,7 @@ def _unit_max(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
-def lexrank(similarity: np.ndarray, damping: float = 0.85, iterations: int = 100) -> np.ndarray:
+def lexrank(similarity: np.ndarray) -> np.ndarray:
     """Continuous LexRank (PageRank over the cosine graph); deterministic power iteration."""
     n = similarity.shape[0]
     weights = similarity.copy()
@@ -53,8 +93,8 @@ def lexrank(similarity: np.ndarray, damping: float = 0.85, iterations: int = 100
     row_sums = weights.sum(axis=1, keepdims=True)
     transition = np.divide(weights, row_sums, out=np.full_like(weights, 1.0 / n), where=row_sums > 0)
     rank = np.full(n, 1.0 / n)
-    for _ in range(iterations):
-        updated: np.ndarray = (1 - damping) / n + damping * (transition.T @ rank)
+    for _ in range(_ITERATIONS):
+        updated: np.ndarray = (1 - _DAMPING) / n + _DAMPING * (transition.T @ rank)
         if np.abs(updated - rank).sum() < 1e-9:
             return updated
         rank = updated
@@ -66,15 +106,6 @@ def position_prior(sentences: Sequence[Sentence]) -> np.ndarray:
     return np.array([1.0 / np.sqrt(1.0 + s.index) for s in sentences])
 
 
-def length_prior(sentences: Sequence[Sentence], settings: Settings) -> np.ndarray:
-    """Fragments and run-ons make poor brief sentences."""
-    words = np.array([s.words for s in sentences], dtype=np.float64)
-    ideal = float(settings.ideal_sentence_words)
-    prior = np.minimum(1.0, words / ideal) ** 0.5
-    prior = np.where(words > 2.5 * ideal, prior * (2.5 * ideal / np.maximum(words, 1.0)), prior)
-    return np.where(words < settings.min_sentence_words, prior * 0.1, prior)
-
-
 def closest_similarity(matrix: Matrix, others: Matrix, chunk: int = 2048) -> np.ndarray:
     """Each row's highest cosine to any row of `others`, a chunk at a time: however many
     sentences the known articles hold, memory stays at rows x chunk."""
@@ -82,9 +113,6 @@ def closest_similarity(matrix: Matrix, others: Matrix, chunk: int = 2048) -> np.
     for start in range(0, others.shape[0], chunk):
         best = np.maximum(best, _dense(matrix @ others[start : start + chunk].T).max(axis=1, initial=0.0))
     return best
-
-
-_FEEDBACK_SENTENCES = 10
 
 
 def query_relevance(direct: np.ndarray, similarity: np.ndarray, feedback: float) -> np.ndarray:
@@ -121,40 +149,91 @@ def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray
     return _unit_max(carried / np.sqrt(np.array([max(s.words, 1) for s in sentences], dtype=np.float64)))
 
 
+def _length(c: Context) -> np.ndarray:
+    """Fragments and run-ons make poor brief sentences."""
+    words = np.array([s.words for s in c.sentences], dtype=np.float64)
+    ideal = float(c.settings.ideal_sentence_words)
+    prior = np.minimum(1.0, words / ideal) ** 0.5
+    prior = np.where(words > _RUN_ON * ideal, prior * (_RUN_ON * ideal / np.maximum(words, 1.0)), prior)
+    return np.where(words < c.settings.min_sentence_words, prior * _FRAGMENT, prior)
+
+
+def _support(c: Context) -> np.ndarray:
+    support: np.ndarray = (c.doc_support.sum(axis=1) - 1) / max(c.doc_count - 1, 1)
+    return support
+
+
+def _query(c: Context) -> np.ndarray:
+    assert c.vectors.query is not None
+    direct = _dense(c.vectors.sentences @ c.vectors.query.T).ravel()
+    return query_relevance(direct, c.similarity, c.settings.query_feedback)
+
+
+def _known(c: Context) -> np.ndarray:
+    return closest_similarity(c.vectors.sentences, c.known) if c.known is not None else np.zeros(len(c.sentences))
+
+
+def _several_articles(c: Context) -> bool:
+    return c.doc_count > 1
+
+
+def _has_query(c: Context) -> bool:
+    return c.vectors.query is not None
+
+
+# Default weights were tuned on DUC 2007 generic briefs (docs/benchmarks.md §1); the order is the
+# order of the output's score fields.
+PARTS: tuple[Part, ...] = (
+    Part("centrality", lambda c: _unit_max(lexrank(c.similarity)), "weighted", 1.0,
+         "continuous LexRank over the sentences of all articles, scaled to [0, 1]"),
+    Part("support", _support, "weighted", 1.0,
+         "share of the other articles that have a similar sentence (the same fact)", _several_articles),
+    Part("position", lambda c: position_prior(c.sentences), "weighted", 0.6,
+         "lead prior: 1 / sqrt(1 + the sentence's index in its article)"),
+    Part("length", _length, "factor", 0.0,
+         "length prior in [0, 1]; multiplies the weighted mean (fragments and run-ons score low)"),
+    Part("query", _query, "weighted", 1.5,
+         "similarity to the query plus feedback from its best matches (0 without a query)", _has_query),
+    Part("terms", lambda c: recurring_terms(c.sentences, c.doc_count), "weighted", 1.5,
+         "share of the set's recurring content words the sentence carries, per square-root word", _several_articles),
+    Part("known", _known, "reported", 0.0,
+         "similarity to the closest sentence of the already-read articles (0 if none)"),
+)  # fmt: skip
+
+
+def weights(settings: Settings) -> dict[str, float]:
+    """The weight of every weighted part: its default, or the setting of that name."""
+    weighted = {p.name: p.weight for p in PARTS if p.role == "weighted"}
+    unknown = sorted(set(settings.weights) - set(weighted))
+    if unknown:
+        raise InputError(
+            f"NEWSBRIEF_WEIGHTS: no score part named {', '.join(unknown)}; the parts are {', '.join(weighted)}",
+            param="weights",
+        )
+    return {name: settings.weights.get(name, default) for name, default in weighted.items()}
+
+
 def score(
     sentences: Sequence[Sentence], vectors: Vectors, doc_count: int, settings: Settings, known: Matrix | None = None
 ) -> Scores:
     matrix = vectors.sentences
     similarity = _dense(matrix @ matrix.T)
-    closest_known = closest_similarity(matrix, known) if known is not None else np.zeros(len(sentences))
     doc_of = np.array([s.doc_pos for s in sentences])
     doc_support = np.zeros((len(sentences), doc_count), dtype=bool)
     similar = similarity >= settings.support_similarity
     for doc in np.unique(doc_of):
         doc_support[:, doc] = similar[:, doc_of == doc].any(axis=1)
     doc_support[np.arange(len(sentences)), doc_of] = True
-    support = (doc_support.sum(axis=1) - 1) / max(doc_count - 1, 1)
-
-    centrality = _unit_max(lexrank(similarity))
-    position = position_prior(sentences)
-    length = length_prior(sentences, settings)
-    query = (
-        query_relevance(_dense(matrix @ vectors.query.T).ravel(), similarity, settings.query_feedback)
-        if vectors.query is not None
-        else np.zeros(len(sentences))
-    )
-    weights = {
-        "centrality": settings.weight_centrality,
-        "support": settings.weight_support if doc_count > 1 else 0.0,
-        "position": settings.weight_position,
-        "query": settings.weight_query if vectors.query is not None else 0.0,
-        "terms": settings.weight_terms if doc_count > 1 else 0.0,
+    context = Context(sentences, vectors, similarity, doc_support, doc_count, known, settings)
+    weight = weights(settings)
+    active = {p.name: weight.get(p.name, 0.0) if p.applies(context) else 0.0 for p in PARTS}
+    parts = {
+        p.name: p.compute(context) if active[p.name] or p.role != "weighted" else np.zeros(len(sentences))
+        for p in PARTS
     }
-    terms = recurring_terms(sentences, doc_count) if weights["terms"] else np.zeros(len(sentences))
-    parts = {"centrality": centrality, "support": support, "position": position, "query": query, "terms": terms}
-    weight_sum = sum(weights.values()) or 1.0
-    total = length * sum(weights[k] * parts[k] for k in parts) / weight_sum
-    return Scores(similarity, doc_support, total, centrality, support, position, length, query, terms, closest_known)
+    factor = np.prod([parts[p.name] for p in PARTS if p.role == "factor"], axis=0)
+    weighted_sum = sum(active[p.name] * parts[p.name] for p in PARTS if p.role == "weighted")
+    return Scores(similarity, doc_support, factor * weighted_sum / (sum(active.values()) or 1.0), parts)
 
 
 def shortlist(vectors: Vectors, sentences: Sequence[Sentence], limit: int) -> np.ndarray:

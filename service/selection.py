@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.schema import Sentence
+from service.records import Sentence
 from service.scoring import Scores
 from service.settings import Settings
 
@@ -38,7 +38,7 @@ def select(
     lam = settings.mmr_lambda
     available = np.ones(n, dtype=bool)
     # what the reader already knows counts as partly said: a near-copy of it is never taken
-    redundancy = settings.known_redundancy * scores.known
+    redundancy = settings.known_redundancy * scores.parts["known"]
     chosen: list[Pick] = []
     used = 0
     limit = max_sentences if max_sentences is not None else n

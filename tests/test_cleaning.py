@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from service.cleaning import clean
-from service.schema import Article
+from service.records import Article
 
 BOILERPLATE = ("Comments (0)", "Read More", "Additional reporting", "far-fetched", "Indian Ocean")
 

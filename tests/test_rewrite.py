@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from service import Article, Settings, Summarizer
-from service.errors import ModelError
+from service.backends import Rewrite, fair_share
+from service.backends.transformers import resolve
+from service.errors import Fallback, ModelError
 from service.faithfulness import check
-from service.rewriting import Rewrite, fair_share, resolve
-from service.schema import SelectedSentence
+from service.result import SelectedSentence
 
 FAITHFUL = "US Secretary of State Antony Blinken met Chinese Foreign Minister Qin Gang in Beijing on Sunday."
 INVENTED = "The top US diplomat, Xi Jinping, said 42 soldiers died in Paris. China condemned the meeting."
@@ -82,7 +83,8 @@ def test_strict_policy_falls_back_and_says_why(seed_articles: list[Article]) -> 
     summary = summarize(seed_articles, Scripted(INVENTED))
     assert summary.mode == "extractive"
     assert summary.brief == " ".join(s.text for s in summary.sentences)
-    assert "not faithful" in summary.fallback_reason
+    assert summary.fallback_reason == "unfaithful"
+    assert any("not faithful" in note for note in summary.notes)
     assert not summary.rewrite.faithful
     assert summary.rewrite.text == INVENTED  # kept for inspection
 
@@ -105,22 +107,31 @@ def test_over_budget_rewrite_is_unfaithful(seed_articles: list[Article]) -> None
 
 
 @pytest.mark.parametrize(
-    ("rewriter", "reason"),
+    ("rewriter", "reason", "message"),
     [
-        (None, "no rewrite model is configured"),
-        (Scripted(loaded=False), "not loaded yet"),
-        (Scripted(error=ModelError("the rewrite model ran out of memory")), "out of memory"),
-        (Scripted(error=ModelError("the rewrite took longer than 1 s")), "longer than"),
-        (Scripted(error=RuntimeError("CUDA error: device-side assert")), "the rewrite failed: RuntimeError"),
+        (None, Fallback.UNCONFIGURED, "no rewrite model is configured"),
+        (Scripted(loaded=False), Fallback.NOT_LOADED, "not loaded yet"),
+        (
+            Scripted(error=ModelError("the model ran out of memory", reason=Fallback.OUT_OF_MEMORY)),
+            Fallback.OUT_OF_MEMORY,
+            "out of memory",
+        ),
+        (
+            Scripted(error=ModelError("the rewrite took longer than 1 s", reason=Fallback.TIMEOUT)),
+            Fallback.TIMEOUT,
+            "longer than",
+        ),
+        (Scripted(error=RuntimeError("CUDA error: device-side assert")), Fallback.ERROR, "failed: RuntimeError"),
     ],
 )
 def test_fallbacks_return_the_extractive_brief(
-    seed_articles: list[Article], rewriter: Scripted | None, reason: str
+    seed_articles: list[Article], rewriter: Scripted | None, reason: Fallback, message: str
 ) -> None:
     mode = "auto" if rewriter is not None and not rewriter.loaded else "on"
     summary = Summarizer(Settings(), rewriter=rewriter).summarize(seed_articles, max_words=60, rewrite=mode)
     assert summary.mode == "extractive"
-    assert reason in summary.fallback_reason
+    assert summary.fallback_reason == reason
+    assert any(message in note for note in summary.notes)
     assert summary.brief == " ".join(s.text for s in summary.sentences)
 
 
@@ -147,13 +158,13 @@ def test_missing_and_broken_models_fall_back(seed_articles: list[Article], tmp_p
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "config.json").write_text("{not json", encoding="utf-8")
-    for spec, reason in (("no-such-model", "not found"), (str(broken), "cannot load")):
+    for spec, message in (("no-such-model", "not found"), (str(broken), "cannot load")):
         summary = Summarizer(Settings(rewrite_model=spec)).summarize(seed_articles, rewrite="on")
         assert summary.mode == "extractive"
-        assert reason in summary.fallback_reason
+        assert summary.fallback_reason == Fallback.LOAD_FAILED
+        assert any(message in note for note in summary.notes)
 
 
 def test_settings_choose_the_default(seed_articles: list[Article]) -> None:
     summary = Summarizer(Settings(rewrite="auto")).summarize(seed_articles)
-    assert summary.fallback_reason is not None
-    assert "no rewrite model" in summary.fallback_reason
+    assert summary.fallback_reason == Fallback.UNCONFIGURED

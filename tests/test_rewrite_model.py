@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from service import Article, Settings, Summarizer
-from service.rewriting import TransformersRewriter
+from service.backends.transformers import TransformersRewriter
 from tests.conftest import SEEDS
 from tests.seed_tokenizer import seed_tokenizer
 
@@ -62,7 +62,7 @@ def test_seq2seq_rewrite_end_to_end(tiny_t5: Path, seed_articles: list[Article])
 
 
 def test_input_window_cuts_are_reported(tiny_t5: Path, seed_articles: list[Article]) -> None:
-    rewriter = TransformersRewriter(str(tiny_t5), max_input_tokens=80)
+    rewriter = TransformersRewriter(str(tiny_t5), Settings(rewrite_max_input_tokens=80))
     summary = Summarizer(Settings(faithfulness="off"), rewriter=rewriter).summarize(
         seed_articles, max_words=150, rewrite="on"
     )
@@ -75,7 +75,8 @@ def test_time_budget_falls_back(tiny_t5: Path, seed_articles: list[Article]) -> 
     settings = Settings(rewrite_model=str(tiny_t5), rewrite_timeout_s=1e-4)
     summary = Summarizer(settings).summarize(seed_articles, max_words=60, rewrite="on")
     assert summary.mode == "extractive"
-    assert "longer than" in summary.fallback_reason
+    assert summary.fallback_reason == "timeout"
+    assert any("longer than" in note for note in summary.notes)
 
 
 def smollm2_gguf() -> Path | None:
@@ -109,7 +110,7 @@ def test_smollm2_rewrite_is_checked(smollm2_summarizer: Summarizer, seed_article
         assert summary.brief == report.text
     else:
         assert summary.mode == "extractive"
-        assert "not faithful" in summary.fallback_reason
+        assert summary.fallback_reason == "unfaithful"
         assert report.unsupported
 
 

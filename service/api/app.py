@@ -17,7 +17,7 @@ from service.api.gate import Gate
 from service.api.metrics import Metrics
 from service.api.middleware import BodyLimit, RequestContext
 from service.api.routes import health, summaries
-from service.schema import Article
+from service.records import Article
 from service.settings import Settings
 from service.summarizer import Summarizer
 

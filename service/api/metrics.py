@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from service.schema import Summary
+from service.result import Summary
 
 
 @dataclass(frozen=True)

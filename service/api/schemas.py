@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schema import Budget, RewriteReport, SelectedSentence
+from service.errors import Fallback
+from service.result import Budget, RewriteReport, SelectedSentence
 from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT
 
 RewriteMode = Literal["off", "auto", "on"]
@@ -57,7 +58,7 @@ class SummaryResponse(BaseModel):
     sentences: list[SelectedSentence]
     budget: Budget
     notes: list[str]
-    fallback_reason: str | None = None
+    fallback_reason: Fallback | None = Field(None, description="why a rewrite request got the extractive brief")
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")
     timings: dict[str, float]

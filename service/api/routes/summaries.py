@@ -20,7 +20,7 @@ from service.api.schemas import (
     SummaryResponse,
 )
 from service.errors import NewsbriefError
-from service.schema import Article
+from service.records import Article
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str) -> 
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
     if summary.fallback_reason is not None:
-        state.metrics.fallbacks.labels(fallback_kind(summary.fallback_reason)).inc()
+        state.metrics.fallbacks.labels(summary.fallback_reason).inc()
     return SummaryResponse(
         id=summary_id,
         brief=summary.brief,
@@ -65,21 +65,6 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str) -> 
         rewrite=summary.rewrite,
         timings=summary.timings_ms,
     )
-
-
-def fallback_kind(reason: str) -> str:
-    """A small, fixed label set for the metric (the reason text itself goes in the response)."""
-    for key, label in (
-        ("not configured", "unconfigured"),
-        ("not loaded", "not_loaded"),
-        ("faithful", "unfaithful"),
-        ("longer than", "timeout"),
-        ("memory", "out_of_memory"),
-        ("cannot load", "load_failed"),
-    ):
-        if key in reason:
-            return label
-    return "error"
 
 
 async def _in_worker(state: AppState, work: Callable[[], T]) -> T:

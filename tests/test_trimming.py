@@ -3,15 +3,16 @@ from __future__ import annotations
 import pytest
 
 from service import Article, Settings, Summarizer
-from service.compression import Level, compress, cut_spans
 from service.rendering import to_markdown
+from service.settings import TrimLevel
+from service.trimming import cut_spans, trim
 from tests.provenance import assert_traceable
 
 
-def trimmed(sentence: str, level: Level = "full") -> str:
+def trimmed(sentence: str, level: TrimLevel = "full") -> str:
     text = f"Lead-in. {sentence} Tail."
     start = text.index(sentence)
-    spans, wording = compress(text, start, start + len(sentence), level)
+    spans, wording = trim(text, start, start + len(sentence), level)
     joined = "".join(text[a:b] for a, b in spans)
     assert wording in (joined, joined[:1].upper() + joined[1:])
     assert all(start <= a < b <= start + len(sentence) for a, b in spans)
@@ -81,8 +82,8 @@ def test_cut_spans_follows_the_joined_text() -> None:
     assert cut_spans(spans, 99) == spans
 
 
-def test_compression_off_keeps_whole_sentences(seed_articles: list[Article]) -> None:
-    summary = Summarizer(Settings(compression="off")).summarize(seed_articles, max_words=200)
+def test_trimming_off_keeps_whole_sentences(seed_articles: list[Article]) -> None:
+    summary = Summarizer(Settings(trimming="off")).summarize(seed_articles, max_words=200)
     texts = {a.id: a.text for a in seed_articles}
     for s in summary.sentences:
         assert s.spans == [(s.char_start, s.char_end)]
@@ -106,5 +107,5 @@ def test_markdown_footnote_says_a_sentence_was_trimmed() -> None:
     article = Article(id="a", text=text)
     summary = Summarizer(Settings()).summarize([article], max_words=50)
     assert "(characters 0–86, trimmed)" in to_markdown(summary, [article])
-    whole = Summarizer(Settings(compression="off")).summarize([article], max_words=50)
+    whole = Summarizer(Settings(trimming="off")).summarize([article], max_words=50)
     assert "(characters 0–86)" in to_markdown(whole, [article])

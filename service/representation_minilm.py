@@ -18,6 +18,8 @@ from service.errors import ModelError
 from service.representation import Vectors
 
 HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+# the model was trained on inputs of up to 128 word pieces (its card); news sentences fit
+_MAX_TOKENS = 128
 
 
 def default_model() -> str:
@@ -70,7 +72,7 @@ class MiniLMRepresenter:
                 list(texts[start : start + self.batch_size]),
                 padding=True,
                 truncation=True,
-                max_length=128,
+                max_length=_MAX_TOKENS,
                 return_tensors="pt",
             )
             with torch.inference_mode():

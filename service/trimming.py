@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
-Level = Literal["off", "light", "full"]
+from service.settings import TrimLevel
+
 Span = tuple[int, int]
 
 _MIN_WORDS = 4
@@ -89,14 +90,14 @@ _FULL = (
     ),
     _Rule(("according",), re.compile(rf"(?P<cut>,\s+according to [^,]{{1,80}}){_END}")),
 )
-_RULES: dict[Level, tuple[_Rule, ...]] = {
+_RULES: dict[TrimLevel, tuple[_Rule, ...]] = {
     "off": (),
     "light": _LIGHT,
     "full": _LIGHT + _FULL,
 }
 
 
-def compress(text: str, start: int, end: int, level: Level) -> tuple[tuple[Span, ...], str]:
+def trim(text: str, start: int, end: int, level: TrimLevel) -> tuple[tuple[Span, ...], str]:
     """Kept spans (offsets into `text`) of the sentence `text[start:end]` and the brief wording.
 
     The wording is the spans joined, with its first letter upper-cased when a cut opener left it

@@ -1,0 +1,143 @@
+"""In-process transformers backend: seq2seq (BART, PEGASUS, T5) or chat causal LMs (Qwen2.5, SmolLM2, …).
+
+Only the selected sentences go in (never the raw articles), each article gets a fair share of the
+model's input window, and decoding is greedy (deterministic). torch and transformers are imported
+on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from service.backends import INSTRUCTION, Rewrite, fair_share, max_new_tokens
+from service.errors import Fallback, ModelError
+from service.model_registry import local_name
+from service.result import SelectedSentence
+from service.settings import Settings
+
+# tokens a chat template or tokenizer may add beyond the measured prompt (BOS, role markers)
+_PROMPT_SLACK_TOKENS = 8
+# greedy decoding loops on small models without these (SmolLM2-135M repeated whole sentences at
+# 1.0; 1.15 stopped it without the word salad of 1.3+); no 4-gram may repeat
+_REPETITION_PENALTY = 1.15
+_NO_REPEAT_NGRAM = 4
+
+
+def resolve(spec: str, models_dir: Path) -> tuple[str, str | None]:
+    """(folder or hub id, gguf file name or None) for a model spec."""
+    path = Path(spec)
+    if not path.exists() and (models_dir / local_name(spec, models_dir)).exists():
+        path = models_dir / local_name(spec, models_dir)
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelError(f"GGUF file {spec!r} not found", reason=Fallback.LOAD_FAILED)
+        return str(path.parent), path.name
+    if path.exists():
+        return str(path), None
+    if spec.count("/") == 1 and not spec.startswith((".", "/")):
+        return spec, None  # a hub id: downloaded on first use (or baked in with `newsbrief models pull`)
+    raise ModelError(
+        f"model {spec!r} not found: give a hub id, a folder, a .gguf file or a name under models/",
+        reason=Fallback.LOAD_FAILED,
+    )
+
+
+class TransformersRewriter:
+    """Seq2seq or chat causal LM, chosen by the model config; loads once, thread-safe."""
+
+    def __init__(self, spec: str, settings: Settings) -> None:
+        self.name = spec
+        self.models_dir = settings.models_dir
+        self.device_choice, self.dtype_choice = settings.rewrite_device, settings.rewrite_dtype
+        self.max_input_tokens = settings.rewrite_max_input_tokens
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._seq2seq = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            try:
+                import torch
+                from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+            except ImportError as exc:
+                raise ModelError(
+                    "the rewrite needs the model extra: pip install 'newsbrief[model]'", reason=Fallback.LOAD_FAILED
+                ) from exc
+            where, gguf = resolve(self.name, self.models_dir)
+            extra: dict[str, Any] = {"gguf_file": gguf} if gguf else {}
+            device = "cuda" if self.device_choice == "auto" and torch.cuda.is_available() else self.device_choice
+            device = "cpu" if device == "auto" else device
+            # auto on a GPU: bfloat16 where the card has it (T5-family weights overflow in float16)
+            half = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float16
+            dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}.get(
+                self.dtype_choice, half if device == "cuda" else torch.float32
+            )
+            try:
+                config = AutoConfig.from_pretrained(where, **extra)
+                self._seq2seq = bool(getattr(config, "is_encoder_decoder", False))
+                loader: Any = AutoModelForSeq2SeqLM if self._seq2seq else AutoModelForCausalLM
+                self._tokenizer = AutoTokenizer.from_pretrained(where, **extra)
+                self._model = loader.from_pretrained(where, dtype=dtype, **extra).to(device).eval()
+            except (OSError, ValueError, RuntimeError, KeyError) as exc:
+                raise ModelError(
+                    f"cannot load rewrite model {self.name!r}: {str(exc).splitlines()[0][:300]}",
+                    reason=Fallback.LOAD_FAILED,
+                ) from exc
+
+    def _prompt_ids(self, text: str, max_words: int) -> Any:
+        instruction = INSTRUCTION.format(words=max_words)
+        if self._seq2seq:
+            prefix = "summarize: " if "t5" in type(self._model).__name__.lower() else ""
+            return self._tokenizer(prefix + text, return_tensors="pt", truncation=False).input_ids
+        messages = [{"role": "system", "content": instruction}, {"role": "user", "content": text}]
+        ids = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")
+        return ids if not isinstance(ids, dict) and not hasattr(ids, "input_ids") else ids["input_ids"]
+
+    def rewrite(self, sentences: Sequence[SelectedSentence], max_words: int, timeout_s: float) -> Rewrite:
+        import torch
+
+        self.load()
+        start = time.perf_counter()
+        overhead = int(self._prompt_ids("", max_words).shape[-1]) + _PROMPT_SLACK_TOKENS
+        lengths = [(s.doc_id, len(self._tokenizer(s.text, add_special_tokens=False).input_ids) + 1) for s in sentences]
+        keep = fair_share(lengths, self.max_input_tokens - overhead)
+        text = " ".join(s.text for s, k in zip(sentences, keep, strict=True) if k)
+        if not text:
+            raise ModelError("no picked sentence fits the model's input window")
+        input_ids = self._prompt_ids(text, max_words).to(self._model.device)
+        try:
+            with torch.inference_mode():
+                output = self._model.generate(
+                    input_ids=input_ids,
+                    attention_mask=torch.ones_like(input_ids),
+                    do_sample=False,
+                    num_beams=1,
+                    max_new_tokens=max_new_tokens(max_words),
+                    repetition_penalty=_REPETITION_PENALTY,
+                    no_repeat_ngram_size=_NO_REPEAT_NGRAM,
+                    max_time=timeout_s,
+                    pad_token_id=self._tokenizer.pad_token_id or self._tokenizer.eos_token_id,
+                )
+        except torch.cuda.OutOfMemoryError as exc:
+            raise ModelError("the rewrite model ran out of GPU memory", reason=Fallback.OUT_OF_MEMORY) from exc
+        except MemoryError as exc:
+            raise ModelError("the rewrite model ran out of memory", reason=Fallback.OUT_OF_MEMORY) from exc
+        seconds = time.perf_counter() - start
+        if seconds >= timeout_s:
+            raise ModelError(
+                f"the rewrite took longer than {timeout_s:.0f} s (NEWSBRIEF_REWRITE_TIMEOUT_S)", reason=Fallback.TIMEOUT
+            )
+        new = output[0] if self._seq2seq else output[0][input_ids.shape[-1] :]
+        brief = " ".join(self._tokenizer.decode(new, skip_special_tokens=True).split())
+        return Rewrite(brief, int(input_ids.shape[-1]), keep.count(False), self.name, seconds)

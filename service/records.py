@@ -1,0 +1,54 @@
+"""What goes in: the Article a caller gives, and the Sentence the pipeline finds in it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_text(value: str) -> str:
+    """Refuse lone surrogates (a JSON escape such as "\\ud800"): no encoder can write them, so a
+    brief or record holding one could never be sent or saved."""
+    found = _SURROGATE.search(value)
+    if found:
+        raise ValueError(
+            f"holds a lone surrogate (U+{ord(found.group()):04X} at character {found.start()}), "
+            "which is not Unicode text; send valid UTF-8"
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(unicode_text)]
+ArticleId = Annotated[str, Field(min_length=1, max_length=512), AfterValidator(unicode_text)]
+
+
+class Article(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: ArticleId
+    text: Text
+    title: Text | None = None
+    source: Text | None = None
+    url: Text | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence as found in an article (`article.text[char_start:char_end]`) and as a brief would
+    word it: `text` is its kept `spans` joined (see trimming.py)."""
+
+    doc_id: str
+    doc_pos: int  # position of the article in the set
+    index: int  # position of the sentence in its article (after cleaning)
+    char_start: int
+    char_end: int
+    spans: tuple[tuple[int, int], ...]
+    text: str
+    words: int
