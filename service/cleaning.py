@@ -40,10 +40,9 @@ _HEADING_WORDS = 14
 
 @dataclass(frozen=True, slots=True)
 class CleanArticle:
-    """The readable spans of one article; `dropped_lines` says how much boilerplate went."""
+    """The readable spans of one article."""
 
     spans: tuple[tuple[int, int], ...]
-    dropped_lines: int
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -70,22 +69,15 @@ def _is_heading(line: str) -> bool:
 def clean(text: str) -> CleanArticle:
     """Keep content lines, strip datelines; headings go only when real sentences remain."""
     body: list[tuple[int, int]] = []
-    dropped = 0
-    lines = _lines(text)
-    for i, (start, end) in enumerate(lines):
+    for start, end in _lines(text):
         line = text[start:end]
         if _TRAILER.match(line):
-            dropped += len(lines) - i
             break
         if _JUNK_LINE.match(line):
-            dropped += 1
             continue
         dateline = _DATELINE.match(line)
         if dateline and dateline.end() < len(line):
             start += dateline.end()
         body.append((start, end))
     content = [s for s in body if not _is_heading(text[s[0] : s[1]])]
-    if content:
-        dropped += len(body) - len(content)
-        body = content
-    return CleanArticle(spans=tuple(body), dropped_lines=dropped)
+    return CleanArticle(spans=tuple(content or body))

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from service.lexicon import LEXICON, alternation
 from service.representation import TfidfRepresenter
 from service.result import UnsupportedSpan as Unsupported
 from service.segmentation import split_sentences
@@ -18,18 +19,11 @@ from service.segmentation import split_sentences
 __all__ = ["Unsupported", "Verdict", "check"]
 
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
-_DATE_WORDS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-)
-_DATE = re.compile(rf"\b(?:{_DATE_WORDS})\b", re.IGNORECASE)
+_DATE = re.compile(rf"\b{alternation(LEXICON.months + LEXICON.weekdays)}\b", re.IGNORECASE)
 # a run of capitalised words (Xi Jinping, Diaoyutai State Guest House, U.S.)
 _NAME = re.compile(r"\b[A-Z][\w.'’-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w.'’-]*)*")
 _TOKEN = re.compile(r"[^\W_]+")
-_COMMON_STARTS = frozenset(
-    "a an the this that these those it its he she they we i you his her their our but and or so yet "
-    "however meanwhile also after before when while if as in on at for with by from to of".split()
-)
+_COMMON_STARTS = frozenset(LEXICON.sentence_starts)
 # A name is looked up as its word sequence; longer ones as every window of this many words, so
 # finding them all stays one pass over the sources (names of 5+ words are rare: "Diaoyutai State
 # Guest House" has 4).

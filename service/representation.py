@@ -18,6 +18,7 @@ import sklearn
 import Stemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from service.lexicon import LEXICON
 from service.settings import Settings
 
 Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # rows are unit vectors
@@ -66,13 +67,7 @@ def clear_term_cache() -> None:
 
 
 # words that say what to do with a topic, not what it is about ("Describe ...", "Include information on ...")
-_INSTRUCTIONS = frozenset(
-    _STEMMER.stemWords(
-        "describe discuss include including information regarding note specify identify explain report "
-        "reported examples example details detail give list summarize summarise provide tell find "
-        "happen happened aspects kind kinds type types".split()
-    )
-)
+_INSTRUCTIONS = frozenset(_STEMMER.stemWords(list(LEXICON.query_instructions)))
 
 
 def query_terms(query: str) -> tuple[str, ...]:

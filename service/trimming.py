@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from service.lexicon import LEXICON, alternation
 from service.settings import TrimLevel
 
 Span = tuple[int, int]
@@ -23,10 +24,9 @@ _MIN_WORDS = 4
 # characters; the longest of the 34,140 DUC 2006/2007 sentences has 1,679): left whole, which also bounds the
 # cost of a cut, since each one copies the sentence.
 _MAX_CHARS = 2000
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SAY_VERBS = ("said", "says", "added", "reported", "announced", "stated", "noted", "explained", "insisted")
-_DAYS = f"(?:{'|'.join(_DAY_NAMES)})"
-_SAYS = rf"(?:{'|'.join(_SAY_VERBS)}|told reporters|told [A-Z]\w+)"
+_DAYS = alternation(LEXICON.weekdays)
+_SAYS = rf"(?:{alternation(LEXICON.say_verbs)}|told reporters|told [A-Z]\w+)"
+_NOT_AFTER = "".join(f"(?<!{re.escape(name)})" for name in LEXICON.weekday_names)
 _END = r"[.!?]['\"”’]?$"
 _TAIL = 180
 
@@ -51,30 +51,23 @@ _LIGHT = (
     _Rule(
         (),
         re.compile(
-            r"^(?P<cut>(?:But|And|Or|However|Meanwhile|Also|In addition|Moreover|Still|Yet|So|Nevertheless"
-            r"|Furthermore|Instead|Indeed|Separately|In fact|Now|Then|Thus|Therefore|Besides)\b,?\s+)"
-            r"(?!that\b|far\b|another\b|long\b|much\b|many\b|more\b)(?=\S)"
+            rf"^(?P<cut>{alternation(LEXICON.openers)}\b,?\s+)(?!{alternation(LEXICON.opener_keepers)}\b)(?=\S)"
         ),
     ),
     _Rule(("(",), re.compile(r"(?<!\s)(?P<cut>\s*\([^()]{0,80}\))")),
     _Rule(
-        _DAY_NAMES,
+        LEXICON.weekdays,
         re.compile(
             rf"(?<!\s)(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}(?:\s+(?:night|morning|afternoon|evening))?)\b"
         ),
     ),
     # a bare weekday after a name or noun: "Prime Minister Sumaye Monday called …"; not "Bloody Sunday"
-    _Rule(
-        _DAY_NAMES,
-        re.compile(
-            rf"(?<!Bloody)(?<!Super)(?<!Black)(?<!Good)(?<!Easter)(?<!Palm)(?<!Ash)(?<!\s)(?P<cut>\s+{_DAYS})(?=\s+[a-z])"
-        ),
-    ),
+    _Rule(LEXICON.weekdays, re.compile(rf"{_NOT_AFTER}(?<!\s)(?P<cut>\s+{_DAYS})(?=\s+[a-z])")),
 )
 _FULL = (
     # "…, the minister said on Tuesday." / "…, said a spokesman."
     _Rule(
-        (*_SAY_VERBS, "told", "saying"),
+        (*LEXICON.say_verbs, "told", "saying"),
         re.compile(
             rf"(?P<cut>,(?![\"”’'`])\s*(?:[^,]{{1,60}}?\s+{_SAYS}|{_SAYS}\s+[^,]{{1,60}}?|[^,]{{1,100}}?\s+as saying)"
             rf"(?:\s+on\s+{_DAYS}|\s+(?:yesterday|today))?)\s*{_END}"

@@ -1,0 +1,33 @@
+"""The word lists of service/data/lexicon.toml, loaded once: each list lives in the data file only."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    weekdays: tuple[str, ...]
+    months: tuple[str, ...]
+    weekday_names: tuple[str, ...]
+    say_verbs: tuple[str, ...]
+    openers: tuple[str, ...]
+    opener_keepers: tuple[str, ...]
+    query_instructions: tuple[str, ...]
+    sentence_starts: tuple[str, ...]
+
+
+def alternation(words: tuple[str, ...]) -> str:
+    """A regex group matching any of `words` (escaped), longest first."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def _load() -> Lexicon:
+    data = tomllib.loads(resources.files("service").joinpath("data/lexicon.toml").read_text(encoding="utf-8"))
+    return Lexicon(**{f.name: tuple(data[f.name]) for f in fields(Lexicon)})
+
+
+LEXICON = _load()
