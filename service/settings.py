@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # requests summarised at once per process; more get 429 instead of queueing without bound
     max_in_flight: int = Field(8, ge=1)
     request_timeout_s: float = Field(30.0, gt=0)
+    # a request body that sends no byte for this long is answered 408 and its connection closed
+    body_timeout_s: float = Field(10.0, gt=0)
+    # on SIGTERM, /ready and new work answer 503 this long before the listener closes, so load
+    # balancers (a Kubernetes readiness probe: periodSeconds 5) stop routing here first
+    drain_s: float = Field(5.0, ge=0)
     api_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

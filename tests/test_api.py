@@ -121,7 +121,7 @@ async def test_operations_routes(client: httpx.AsyncClient) -> None:
     ("payload", "status", "kind", "param"),
     [
         ({"articles": []}, 422, "invalid_request", "articles"),
-        ({"articles": [{"title": "no text"}]}, 422, "invalid_request", "articles.0.text"),
+        ({"articles": [{"title": "no text"}]}, 422, "invalid_request", "articles[0].text"),
         ({"articles": [{"text": "x"}], "options": {"max_words": 0}}, 422, "invalid_request", "options.max_words"),
         ({"articles": [{"text": "x"}], "options": {"rewrite": "maybe"}}, 422, "invalid_request", "options.rewrite"),
         ({"articles": [{"text": "  \n "}]}, 422, "empty_input", "articles"),

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.schema import Budget, RewriteReport, SelectedSentence
+from service.reading import ArticleFormat
+from service.schema import ArticleId, Budget, RewriteReport, SelectedSentence, Text
 from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT
 
 RewriteMode = Literal["off", "auto", "on"]
@@ -16,20 +17,24 @@ RewriteMode = Literal["off", "auto", "on"]
 class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, max_length=512, description="defaults to the article's position")
-    title: str | None = None
-    text: str
-    source: str | None = None
-    url: str | None = None
+    id: ArticleId | None = Field(None, description="defaults to the article's position in its list, from 0")
+    title: Text | None = None
+    text: Text
+    format: ArticleFormat | None = Field(
+        None, description="how `text` is written; without it HTML is detected. HTML is cleaned to the page's main text"
+    )
+    source: Text | None = None
+    url: Text | None = None
     published_at: datetime | None = None
 
 
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT)
-    max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
-    query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
+    # strict: a JSON boolean is not a number (`true` would otherwise count as 1)
+    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT, strict=True)
+    max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT, strict=True)
+    query: Text | None = Field(None, max_length=2000, description="topic to focus the brief on")
     rewrite: RewriteMode = "off"
 
 
@@ -94,9 +99,17 @@ class Ready(BaseModel):
     reason: str | None = None
 
 
+class RewriteStatus(BaseModel):
+    mode: RewriteMode = Field(description="NEWSBRIEF_REWRITE: the default for requests that do not choose")
+    model: str | None
+    loaded: bool
+    reason: str | None = Field(None, description="why the configured model is not in use (briefs are extractive)")
+
+
 class Info(BaseModel):
     name: str
     version: str
     ranker: str
     model: str | None
+    rewrite: RewriteStatus
     limits: dict[str, int | float]
