@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,11 +42,12 @@ class Served:
         out, _ = self.process.communicate(timeout=60)
         return out
 
-    def children(self) -> list[int]:
-        """Worker process ids (several workers: the supervisor's children)."""
-        path = f"/proc/{self.process.pid}/task/{self.process.pid}/children"
-        with open(path, encoding="ascii") as f:
-            return [int(pid) for pid in f.read().split()]
+    def workers(self) -> list[int]:
+        """Worker process ids with several workers (the supervisor's spawned children, not its
+        multiprocessing helpers)."""
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children", encoding="ascii") as f:
+            children = [int(pid) for pid in f.read().split()]
+        return [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def start_server(env: Mapping[str, str], *args: str) -> Served:

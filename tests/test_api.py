@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from service import Article, Settings, Summarizer, Summary
 from service.api import create_app
+from service.errors import NewsbriefError
 from tests.conftest import SEEDS
 from tests.provenance import assert_traceable
 
@@ -39,11 +40,18 @@ class SlowSummarizer(Summarizer):
         super().__init__(settings)
         self.delay_s = delay_s
         self.release = threading.Event()
+        self.outcomes: list[str] = []  # per call: "brief", or the error kind the pipeline raised
 
     def summarize(self, articles: Sequence[Article], **kwargs: Any) -> Summary:
         if articles and articles[0].id.startswith("slow"):
             self.release.wait(self.delay_s)
-        return super().summarize(articles, **kwargs)
+        try:
+            summary = super().summarize(articles, **kwargs)
+        except NewsbriefError as exc:
+            self.outcomes.append(exc.kind)
+            raise
+        self.outcomes.append("brief")
+        return summary
 
 
 class BrokenSummarizer(Summarizer):
@@ -226,12 +234,33 @@ async def test_overload_is_429_with_retry_after() -> None:
         assert 'newsbrief_rejections_total{reason="overloaded"} 1.0' in metrics
 
 
-async def test_deadline_is_504() -> None:
-    settings = Settings(request_timeout_s=0.2)
+async def test_deadline_is_504_and_no_stage_runs_after_it() -> None:
+    settings = Settings(request_timeout_s=0.2, max_in_flight=1)
     slow = SlowSummarizer(settings, delay_s=1.0)
-    async for client in client_for(create_app(settings, slow)):
+    app = create_app(settings, slow)
+    async for client in client_for(app):
         response = await client.post("/v1/summaries", json={"articles": [{"id": "slow", "text": "A fact."}]})
         assert_envelope(response, 504, "timeout")
+        gate = app.state.newsbrief.gate
+        assert gate.busy == 1  # the abandoned work still holds its slot until its thread ends
+        with anyio.fail_after(60):
+            while gate.busy:
+                await anyio.sleep(0.05)
+        assert slow.outcomes == ["timeout"]  # past the deadline the pipeline started no stage
+        assert (await client.post("/v1/summaries", json={"articles": [{"text": "A fact."}]})).status_code == 200
+
+
+async def test_a_batch_past_its_deadline_starts_no_later_set() -> None:
+    settings = Settings(request_timeout_s=0.2)
+    slow = SlowSummarizer(settings, delay_s=1.0)
+    app = create_app(settings, slow)
+    async for client in client_for(app):
+        sets = [{"articles": [{"id": "slow", "text": "A fact."}]}, {"articles": [{"text": "Another fact."}]}]
+        assert_envelope(await client.post("/v1/summaries:batch", json={"sets": sets}), 504, "timeout")
+        with anyio.fail_after(60):
+            while app.state.newsbrief.gate.busy:
+                await anyio.sleep(0.05)
+        assert slow.outcomes == ["timeout"]
 
 
 async def test_unexpected_failure_is_500_without_details() -> None:

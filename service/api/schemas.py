@@ -35,7 +35,7 @@ class Options(BaseModel):
     max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT, strict=True)
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT, strict=True)
     query: Text | None = Field(None, max_length=2000, description="topic to focus the brief on")
-    rewrite: RewriteMode = "off"
+    rewrite: RewriteMode | None = Field(None, description="off, auto or on; without it, the server's NEWSBRIEF_REWRITE")
 
 
 class SummaryRequest(BaseModel):

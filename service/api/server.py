@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import structlog
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import STARTUP_FAILURE
@@ -26,6 +28,8 @@ from service.api.app import create_app
 from service.api.deps import AppState
 from service.api.metrics import shared_between_workers
 from service.settings import Settings
+
+log = structlog.get_logger("newsbrief.api")
 
 SignalHandler = Callable[[int, FrameType | None], Any]
 
@@ -44,7 +48,12 @@ def drain_first(state: AppState, drain_s: float) -> None:
         def on_signal(signum: int, frame: FrameType | None, stop: SignalHandler = stop) -> None:
             delay = drain_s if signum == signal.SIGTERM and not state.draining else 0.0
             state.draining = True
-            loop.call_soon_threadsafe(lambda: loop.call_later(delay, stop, signum, frame))
+
+            def later() -> None:  # on the loop, not in the signal handler: logging is not reentrant
+                log.info("draining", pid=os.getpid(), signal=signal.Signals(signum).name, stop_in_s=delay)
+                loop.call_later(delay, stop, signum, frame)
+
+            loop.call_soon_threadsafe(later)
 
         signal.signal(sig, on_signal)
 
