@@ -234,6 +234,28 @@ async def test_overload_is_429_with_retry_after() -> None:
         assert 'newsbrief_rejections_total{reason="overloaded"} 1.0' in metrics
 
 
+async def test_in_flight_bytes_are_bounded_before_the_body_is_read() -> None:
+    settings = Settings(max_in_flight_bytes=4096)
+    slow = SlowSummarizer(settings, delay_s=10)
+    async for client in client_for(create_app(settings, slow)):
+        held: list[httpx.Response] = []
+        big: dict[str, Any] = {"articles": [{"id": "slow", "text": "A fact. " * 400}]}  # 3.2 KB of the 4 KB
+
+        async def hold(c: httpx.AsyncClient = client, out: list[httpx.Response] = held, body: Any = big) -> None:
+            out.append(await c.post("/v1/summaries", json=body))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(hold)
+            await anyio.sleep(0.2)
+            refused = await client.post("/v1/summaries", json={"articles": [{"text": "Another fact. " * 100}]})
+            small = await client.post("/v1/summaries", json={"articles": [{"text": "A small fact."}]})
+            slow.release.set()
+        assert_envelope(refused, 429, "overloaded")
+        assert "NEWSBRIEF_MAX_IN_FLIGHT_BYTES" in refused.json()["error"]["message"]
+        assert small.status_code == 200  # what fits the rest of the budget is let in
+        assert held[0].status_code == 200
+
+
 async def test_deadline_is_504_and_no_stage_runs_after_it() -> None:
     settings = Settings(request_timeout_s=0.2, max_in_flight=1)
     slow = SlowSummarizer(settings, delay_s=1.0)

@@ -59,11 +59,12 @@ async def warm_up(state: AppState) -> None:
 def create_app(settings: Settings | None = None, summarizer: Summarizer | None = None) -> FastAPI:
     settings = settings or Settings()
     logs.configure(settings.log_level)
+    metrics = Metrics.create()
     state = AppState(
         settings=settings,
         summarizer=summarizer or Summarizer(settings),
-        metrics=Metrics.create(),
-        gate=Gate(settings.max_in_flight),
+        metrics=metrics,
+        gate=Gate(settings.max_in_flight, settings.max_in_flight_bytes, metrics.in_flight),
     )
 
     @asynccontextmanager

@@ -139,9 +139,15 @@ class Intake:
         if refusal is None and scope["method"] == "POST" and scope["path"] in self.admitted:
             refusal = self._refusal(headers)
             if refusal is None:
-                ticket = self.state.gate.admit()
+                ticket = self.state.gate.admit(settings.max_body_bytes if body.declared is None else body.declared)
                 if ticket is None:
-                    refusal = ApiError(429, "overloaded", "too many requests in flight; retry shortly", retry_after=1)
+                    refusal = ApiError(
+                        429,
+                        "overloaded",
+                        "the server is busy (NEWSBRIEF_MAX_IN_FLIGHT requests or NEWSBRIEF_MAX_IN_FLIGHT_BYTES of "
+                        "bodies in flight); retry shortly",
+                        retry_after=1,
+                    )
         if refusal is not None:
             await refuse(refusal)
             return

@@ -29,6 +29,7 @@ class Metrics:
     fallbacks: Counter
     rejections: Counter
     rewrite_available: Gauge
+    in_flight: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -61,6 +62,12 @@ class Metrics:
                 ["reason"],
                 registry=registry,
                 multiprocess_mode="livemin",
+            ),
+            in_flight=Gauge(
+                "newsbrief_in_flight",
+                "Summary requests admitted and not finished (abandoned work after a 504 included)",
+                registry=registry,
+                multiprocess_mode="livesum",
             ),
         )
 

@@ -54,6 +54,7 @@ async def info(state: State) -> Info:
             "max_words": MAX_WORDS_LIMIT,
             "max_batch_sets": s.max_batch_sets,
             "max_in_flight": s.max_in_flight,
+            "max_in_flight_bytes": s.max_in_flight_bytes,
             "request_timeout_s": s.request_timeout_s,
             "body_timeout_s": s.body_timeout_s,
         },
