@@ -21,14 +21,15 @@ from service.errors import DeadlineError
 
 T = TypeVar("T")
 
-# once idle after this many body bytes, free heap pages go back to the OS
+# once idle after this many body bytes, free heap pages go back to the OS (a trim scans the heap:
+# worth it after large bodies, not after every small request)
 _TRIM_AFTER_BYTES = 2**20
 
 
 def give_back_memory() -> None:
     """glibc keeps memory freed in worker threads' arenas resident; malloc_trim(0) returns the free
-    pages of every arena (after a flood of 10 MB bodies: +20 % of idle RSS without it, see
-    docs/benchmarks.md). No-op where the C library has no malloc_trim."""
+    pages of every arena, so a worker's RSS comes back near idle after a flood (docs/benchmarks.md).
+    No-op where the C library has no malloc_trim."""
     libc = ctypes.util.find_library("c")
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
     if trim is not None:
