@@ -14,11 +14,10 @@ from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT
 RewriteMode = Literal["off", "auto", "on"]
 
 
+# Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
+# point's articles, so a lone surrogate in a batch fails its own set (422 read_error naming the
+# param), not the request; pydantic refuses one in a length-limited field (`id`) itself.
 class ArticleIn(BaseModel):
-    """Checked again, as every entry point's articles are, by reading.articles_from_items: a lone
-    surrogate in a text field of a batch fails its own set (422 read_error naming the param), not
-    the request. (pydantic refuses one in a length-limited field, `id`, itself.)"""
-
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(
