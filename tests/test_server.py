@@ -75,7 +75,7 @@ def test_sigterm_drains_then_lets_the_request_in_flight_finish() -> None:
 
 
 def test_two_workers_share_metrics_and_all_drain_on_sigterm() -> None:
-    with serving({"NEWSBRIEF_DRAIN_S": str(DRAIN_S), "NEWSBRIEF_WORKERS": "2"}) as served:
+    with serving({"NEWSBRIEF_DRAIN_S": str(DRAIN_S)}, "--workers", "2") as served:
         assert len(served.workers()) == 2
         posts = 6
         for _ in range(posts):  # fresh connections: both workers take some

@@ -15,8 +15,8 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", response_model=Health)
-async def health() -> Health:
-    """Cheap liveness: the process answers (on the event loop: no worker thread needed)."""
+async def health() -> Health:  # async: answered on the event loop, never waits for a thread
+    """Cheap liveness: the process answers."""
     return Health(status="ok")
 
 
