@@ -10,6 +10,8 @@ import json
 import signal
 import threading
 import time
+import urllib.error
+import urllib.request
 import zlib
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -261,6 +263,17 @@ def test_body_over_the_limit_written_before_reading_gets_413_and_keeps_the_conne
     with RawConnection(server.port) as conn:
         assert_error(conn.request("POST", "/v1/summaries", big, AUTH), 413, "body_too_large")
         assert conn.request("GET", "/health").status == 200
+
+
+def test_urllib_reads_its_413_instead_of_a_reset(server: Served) -> None:
+    """The issue's reproduction, scaled to this server's limit: urllib writes the whole body (and
+    asks for Connection: close) before it reads."""
+    big = j({"articles": [{"text": "x" * (3 * MAX_BODY)}]})
+    request = urllib.request.Request(f"{server.base}/v1/summaries", data=big, headers=AUTH)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 413
+    assert json.loads(refused.value.read())["error"]["type"] == "body_too_large"
 
 
 def test_chunked_body_over_the_limit_written_before_reading_gets_413(server: Served) -> None:
