@@ -165,4 +165,4 @@ async def test_api_known_articles() -> None:
         payload["known_articles"] = [{"text": "Old news."}] * 101  # NEWSBRIEF_MAX_ARTICLES is 100
         response = await client.post("/v1/summaries", json=payload)
         assert response.status_code == 413
-        assert response.json()["error"]["param"] == "known"
+        assert response.json()["error"]["param"] == "known_articles"

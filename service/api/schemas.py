@@ -8,18 +8,27 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.errors import Fallback
+from service.reading import ArticleFormat
 from service.result import Budget, RewriteReport, SelectedSentence
 from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT
 
 RewriteMode = Literal["off", "auto", "on"]
 
 
+# Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
+# point's articles, so a lone surrogate in a batch fails its own set (422 read_error naming the
+# param), not the request; pydantic refuses one in a length-limited field (`id`) itself.
 class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, min_length=1, max_length=512, description="defaults to the article's position")
+    id: str | None = Field(
+        None, min_length=1, max_length=512, description="defaults to the article's position in its list, from 0"
+    )
     title: str | None = None
     text: str
+    format: ArticleFormat | None = Field(
+        None, description="how `text` is written; without it HTML is detected. HTML is cleaned to the page's main text"
+    )
     source: str | None = None
     url: str | None = None
     published_at: datetime | None = None
@@ -28,10 +37,11 @@ class ArticleIn(BaseModel):
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT)
-    max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
+    # strict: a JSON boolean is not a number (`true` would otherwise count as 1)
+    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT, strict=True)
+    max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT, strict=True)
     query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
-    rewrite: RewriteMode = "off"
+    rewrite: RewriteMode | None = Field(None, description="off, auto or on; without it, the server's NEWSBRIEF_REWRITE")
 
 
 class SummaryRequest(BaseModel):
@@ -95,9 +105,17 @@ class Ready(BaseModel):
     reason: str | None = None
 
 
+class RewriteStatus(BaseModel):
+    mode: RewriteMode = Field(description="NEWSBRIEF_REWRITE: the default for requests that do not choose")
+    model: str | None
+    loaded: bool
+    reason: str | None = Field(None, description="why the configured model is not in use (briefs are extractive)")
+
+
 class Info(BaseModel):
     name: str
     version: str
     ranker: str
     model: str | None
+    rewrite: RewriteStatus
     limits: dict[str, int | float]
