@@ -14,6 +14,8 @@ class Lexicon:
     months: tuple[str, ...]
     weekday_names: tuple[str, ...]
     weekday_complements: tuple[str, ...]
+    weekday_continuations: tuple[str, ...]
+    weekday_governors: tuple[str, ...]
     adverbial_openers: tuple[str, ...]
     conjunction_openers: tuple[str, ...]
     clause_starters: tuple[str, ...]

@@ -31,14 +31,28 @@ _MIN_WORDS = 4
 _MAX_CHARS = 2000
 
 _DAYS = alternation(LEXICON.weekdays)
+# "Monday night" goes whole or not at all (`?+`: "late Friday night's game" must not lose "late Friday")
+_TIME_OF_DAY = r"(?:\s+(?:night|morning|afternoon|evening))?+"
+_MONTHS = alternation(LEXICON.months)
+# not when the phrase goes on: "Thursday's", "Monday-night", "on Monday and Tuesday", "Monday, March 3",
+# "Monday 3 March" (a comma and a score, ", 72-39", is not a date)
+_NOT_CONTINUED = (
+    rf"(?![\w'’-])(?!\s+{alternation(LEXICON.weekday_continuations)}\s+(?:{_DAYS}|{_MONTHS}|\d|early|late|the)\b)"
+    rf"(?!,?\s+(?:{_MONTHS}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}))"
+)
+# a negation's scope ends at a clause boundary: nothing before one of these is cut after a negation
+_SCOPE_END = re.compile(r"[,;:()\"“”‘’—–]|\s-\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _ATTRIBUTION = frozenset(LEXICON.attribution_words)
 _NEGATION = frozenset(LEXICON.negations)
 _COMPLEMENTS = frozenset(LEXICON.weekday_complements)
+_NOT_ASIDE = frozenset((*LEXICON.sentence_starts, *LEXICON.weekday_governors, *LEXICON.weekday_complements))
+_HOLIDAYS = frozenset(LEXICON.weekday_names)
 # a quotation runs to its closing mark, or to the end of the sentence when it goes on past it; a
 # ’ followed by a letter is an apostrophe ("don’t"), not the end of a ‘…’ quotation
 _QUOTE = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^’]|’(?=\w))*(?:’|$)")
 _CLOSERS = "\"'”’)]"
+_ENDS = (".", "!", "?")
 
 # Each pattern's group `cut` is what goes; rules run in order, each over the text the earlier
 # ones left. A cut that starts with a whitespace run starts where the run starts (`(?<!\s)`): a
@@ -71,19 +85,14 @@ _RULES = (
         "weekday_phrase",
         "full",
         LEXICON.weekdays,
-        re.compile(
-            rf"(?<!\s)(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}(?:\s+(?:night|morning|afternoon|evening))?)"
-            r"(?![\w'’-])"
-        ),
+        re.compile(rf"(?<!\s)(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}{_TIME_OF_DAY}){_NOT_CONTINUED}"),
     ),
+    # "Prime Minister Sumaye Monday called …", "officials said Tuesday that …"
     _Rule(
         "bare_weekday",
         "full",
         LEXICON.weekdays,
-        re.compile(
-            "".join(f"(?<!{re.escape(name)})" for name in LEXICON.weekday_names)
-            + rf"(?<=\w)(?P<cut>\s+{_DAYS})(?=\s+[a-z])"
-        ),
+        re.compile(rf"(?<=\w)(?P<cut>\s+{_DAYS}{_TIME_OF_DAY}){_NOT_CONTINUED}(?=\s+[a-z])"),
     ),
 )
 _LEVELS: dict[TrimLevel, int] = {"off": 0, "light": 1, "full": 2}
@@ -93,10 +102,38 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def _weekday_fits(rule: _Rule, before_cut: str) -> bool:
+    """A weekday goes only where it is an aside: not the complement of "is" ("The vote is on
+    Tuesday"), and a bare weekday not after an article, a preposition or a holiday's first word
+    ("The Monday deadline", "from Monday", "Super Tuesday")."""
+    previous = _WORD.findall(before_cut)[-1:] or [""]
+    word = previous[0]
+    if rule.name == "weekday_phrase":
+        return word.lower() not in _COMPLEMENTS
+    return bool(word) and word.lower() not in _NOT_ASIDE and word not in _HOLIDAYS
+
+
+def _in_negation_scope(before_cut: str) -> bool:
+    """A negation word before the cut with no clause boundary between them."""
+    words = list(_WORD.finditer(before_cut))
+    last = next(
+        (m for m in reversed(words) if m.group().lower() in _NEGATION or m.group().lower().endswith(("n't", "n’t"))),
+        None,
+    )
+    return last is not None and not _SCOPE_END.search(before_cut, last.end())
+
+
+def _nested(before_cut: str) -> bool:
+    """Inside an open parenthesis: the inner one of nested parentheses stays with the outer one."""
+    return before_cut.count("(") > before_cut.count(")")
+
+
 def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int] | None:
     """The cut [start, end) as it may be made (a comma left before punctuation goes too), or None."""
     removed = _words(current[start:end])
     if any(w in _ATTRIBUTION or w in _NEGATION or w.endswith(("n't", "n’t")) for w in removed):
+        return None
+    if _in_negation_scope(current[:start]) or _nested(current[:start]):
         return None
     if any(q.start() < end and start < q.end() for q in _QUOTE.finditer(current)):
         return None
@@ -106,14 +143,21 @@ def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int]
         return None  # would split a word
     if before.isalnum() and after.isalnum():
         return None  # would glue two words ("Kong (CNN Business)A")
-    if rule.name == "weekday_phrase" and _words(current[:start])[-1:] in ([c] for c in _COMPLEMENTS):
-        return None  # "The vote is on Tuesday": the phrase is what the sentence says
+    weekday = rule.name in ("weekday_phrase", "bare_weekday")
+    if weekday and not _weekday_fits(rule, current[:start]):
+        return None
     if before == "," and after in ",.;:!?":
+        if not weekday:
+            return None  # "The vote, (scheduled for May), was …": the source's own commas, left alone
         start -= 1  # ", 45-17, on Tuesday night." keeps "45-17." and not "45-17,."
     rest = current[:start] + current[end:]
-    if len(rest.split()) < _MIN_WORDS or (start == 0 and not rest[:1].isalnum()):
+    if len(rest.split()) < _MIN_WORDS:
         return None
-    if current.rstrip(_CLOSERS).endswith((".", "!", "?")) and not rest.rstrip(_CLOSERS).endswith((".", "!", "?")):
+    first = rest.split(maxsplit=1)[0].lstrip('"“‘') if start == 0 else ""
+    quoted = start == 0 and not rest[:1].isalnum()
+    if start == 0 and (not first[:1].isalnum() or (first[:1].islower() and (quoted or not first.islower()))):
+        return None  # an opener cut leaves a word to capitalise (not "eBay", not inside a quotation)
+    if current.rstrip(_CLOSERS).endswith(_ENDS) and not rest.rstrip(_CLOSERS).endswith(_ENDS):
         return None
     return start, end
 
