@@ -162,16 +162,23 @@ def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int]
     return start, end
 
 
-def trim(text: str, start: int, end: int, level: TrimLevel) -> tuple[tuple[Span, ...], str]:
-    """Kept spans (offsets into `text`) of the sentence `text[start:end]` and the brief wording.
+class Trimmed(NamedTuple):
+    """Kept spans (offsets into the article) of a sentence, its brief wording (the spans joined,
+    first letter upper-cased when an opener was cut), and the rules that cut, in order."""
 
-    The wording is the spans joined, its first letter upper-cased when an opener was cut.
-    """
+    spans: tuple[Span, ...]
+    wording: str
+    cuts: tuple[str, ...]
+
+
+def trim(text: str, start: int, end: int, level: TrimLevel) -> Trimmed:
+    """Trim the sentence `text[start:end]` at `level`."""
     current = text[start:end]
     spans: tuple[Span, ...] = ((start, end),)
     if len(current) > _MAX_CHARS:
-        return spans, current
+        return Trimmed(spans, current, ())
     opener_cut = False
+    cuts: list[str] = []
     for rule in _RULES:
         if _LEVELS[rule.level] > _LEVELS[level] or (rule.hints and not any(map(current.__contains__, rule.hints))):
             continue
@@ -183,10 +190,11 @@ def trim(text: str, start: int, end: int, level: TrimLevel) -> tuple[tuple[Span,
                 continue
             cut_from, cut_to = cut
             opener_cut = opener_cut or cut_from == 0
+            cuts.append(rule.name)
             current = current[:cut_from] + current[cut_to:]
             spans = cut_spans(spans, cut_from) + _skip(spans, cut_to)
             match = rule.pattern.search(current, cut_from)
-    return spans, current[:1].upper() + current[1:] if opener_cut else current
+    return Trimmed(spans, current[:1].upper() + current[1:] if opener_cut else current, tuple(cuts))
 
 
 def cut_spans(spans: Sequence[Span], length: int) -> tuple[Span, ...]:

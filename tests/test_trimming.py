@@ -30,7 +30,7 @@ def trimmed(sentence: str, level: TrimLevel = "full") -> str:
     """The wording at `level`, after checking it is the kept spans joined (provenance)."""
     text = f"Lead-in. {sentence} Tail."
     start = text.index(sentence)
-    spans, wording = trim(text, start, start + len(sentence), level)
+    spans, wording, _ = trim(text, start, start + len(sentence), level)
     joined = "".join(text[a:b] for a, b in spans)
     assert wording in (joined, joined[:1].upper() + joined[1:])
     assert all(start <= a < b <= start + len(sentence) for a, b in spans)
@@ -85,7 +85,7 @@ def test_properties(opener: str, pieces: list[str], end: str, level: TrimLevel) 
     sentence = opener + " ".join(pieces) + end
     text = f"Lead. {sentence} Tail."
     start = text.index(sentence)
-    spans, wording = trim(text, start, start + len(sentence), level)
+    spans, wording, _ = trim(text, start, start + len(sentence), level)
     # the kept spans are in order, inside the sentence, and spell the wording
     bounds = [x for span in spans for x in span]
     assert bounds == sorted(bounds) and start <= bounds[0] and bounds[-1] <= start + len(sentence)

@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from service import __version__
-from service.api import errors, logs
+from service.api import envelope, logs
 from service.api.deps import AppState
 from service.api.gate import Gate
 from service.api.intake import Intake
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
         lifespan=lifespan,
     )
     app.state.newsbrief = state
-    errors.install(app)
+    envelope.install(app)
     app.include_router(health.router)
     app.include_router(summaries.router)
     Instrumentator(registry=state.metrics.registry, excluded_handlers=["/metrics"]).instrument(app)

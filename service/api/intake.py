@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.deps import AppState
-from service.api.errors import ApiError, error_json
+from service.api.envelope import ApiError, error_json
 
 TICKET = "newsbrief.ticket"  # the scope["state"] key under which a route finds its gate slot
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from service.api.errors import ApiError
+from service.api.envelope import ApiError
 from service.errors import NestingError, ReadError
 from service.reading import decode, load_json
 

@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service import __version__
+from service.api.bodies import Health, Info, Ranker, Ready, RewriteStatus, ScorePart
 from service.api.deps import AppState, State
-from service.api.schemas import Health, Info, Ready, RewriteStatus
+from service.scoring import PARTS, weights
 from service.settings import MAX_WORDS_LIMIT
 
 router = APIRouter(tags=["operations"])
@@ -39,7 +40,15 @@ async def info(state: State) -> Info:
     return Info(
         name="newsbrief",
         version=__version__,
-        ranker=f"lexrank+support+position+mmr/{state.summarizer.representer.name}",
+        ranker=Ranker(
+            representation=state.summarizer.representer.name,
+            parts={
+                p.name: ScorePart(role=p.role, weight=weights(s).get(p.name, 0.0), description=p.description)
+                for p in PARTS
+            },
+            selection=f"budgeted MMR (lambda {s.mmr_lambda})",
+            trimming=s.trimming,
+        ),
         model=model,
         rewrite=RewriteStatus(
             mode=s.rewrite,

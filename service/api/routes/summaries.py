@@ -13,12 +13,7 @@ from typing import TypeVar
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 
-from service.api.deps import AppState, State
-from service.api.errors import ApiError, request_param, status_of
-from service.api.gate import Ticket
-from service.api.intake import TICKET
-from service.api.jsonbody import StrictJsonRoute
-from service.api.schemas import (
+from service.api.bodies import (
     ArticleIn,
     BatchItem,
     BatchRequest,
@@ -28,6 +23,11 @@ from service.api.schemas import (
     SummaryRequest,
     SummaryResponse,
 )
+from service.api.deps import AppState, State
+from service.api.envelope import ApiError, request_param, status_of
+from service.api.gate import Ticket
+from service.api.intake import TICKET
+from service.api.jsonbody import StrictJsonRoute
 from service.errors import DeadlineError, NewsbriefError
 from service.reading import articles_from_items
 from service.records import Article

@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.errors import Fallback
 from service.reading import ArticleFormat
-from service.result import Budget, RewriteReport, SelectedSentence
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT
-
-RewriteMode = Literal["off", "auto", "on"]
+from service.records import ArticleFields
+from service.result import Budget, Mode, RewriteReport, SelectedSentence
+from service.scoring import Role
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, RewriteMode
 
 
 # Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
 # point's articles, so a lone surrogate in a batch fails its own set (422 read_error naming the
 # param), not the request; pydantic refuses one in a length-limited field (`id`) itself.
-class ArticleIn(BaseModel):
+class ArticleIn(ArticleFields):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(
         None, min_length=1, max_length=512, description="defaults to the article's position in its list, from 0"
     )
-    title: str | None = None
-    text: str
     format: ArticleFormat | None = Field(
         None, description="how `text` is written; without it HTML is detected. HTML is cleaned to the page's main text"
     )
-    source: str | None = None
-    url: str | None = None
-    published_at: datetime | None = None
 
 
 class Options(BaseModel):
@@ -64,7 +58,7 @@ class BatchRequest(BaseModel):
 class SummaryResponse(BaseModel):
     id: str
     brief: str
-    mode: Literal["extractive", "abstractive"]
+    mode: Mode
     sentences: list[SelectedSentence]
     budget: Budget
     notes: list[str]
@@ -112,10 +106,23 @@ class RewriteStatus(BaseModel):
     reason: str | None = Field(None, description="why the configured model is not in use (briefs are extractive)")
 
 
+class ScorePart(BaseModel):
+    role: Role
+    weight: float = Field(description="in the weighted mean (weighted parts; NEWSBRIEF_WEIGHTS__<NAME>)")
+    description: str
+
+
+class Ranker(BaseModel):
+    representation: str
+    parts: dict[str, ScorePart] = Field(description="the score parts every sentence carries, in output order")
+    selection: str
+    trimming: str
+
+
 class Info(BaseModel):
     name: str
     version: str
-    ranker: str
+    ranker: Ranker
     model: str | None
     rewrite: RewriteStatus
     limits: dict[str, int | float]
