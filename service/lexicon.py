@@ -13,6 +13,8 @@ class Lexicon:
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
     weekday_names: tuple[str, ...]
+    schedule_words: tuple[str, ...]
+    news_agencies: tuple[str, ...]
     weekday_complements: tuple[str, ...]
     weekday_continuations: tuple[str, ...]
     weekday_governors: tuple[str, ...]

@@ -1,16 +1,20 @@
 """Trim what a brief can do without, never what a sentence means; keep exact spans of the original.
 
 Cuts, each one contiguous piece (what is kept is a list of spans of the article text):
-- `light`: a dangling opener ("However, …", "But the talks …"), an aside in parentheses;
-- `full` (default): also time phrases that read wrong once out of their article ("on Tuesday",
-  "Prime Minister Sumaye Monday called").
+- `light`: a dangling opener ("However, …", "But the talks …"), and a parenthesis that holds only
+  a credit, a code or a number ("(Reuters)", "(WHO)" after its name, "(R-Texas)", "(about $1.2
+  million)");
+- `full` (default): also a weekday that reads wrong once out of its article ("on Tuesday", "said
+  Monday that", "Prime Minister Sumaye Monday called").
 
-A cut is made only when every guard holds (`_allowed`): it contains no attribution word (no rule
-cuts "X said", so a claim never becomes a fact) and no negation; it does not touch a quotation;
-it neither splits nor joins words, nor leaves ",." behind; what remains keeps its final
-punctuation and at least `_MIN_WORDS` words. There is no rule for attributions, subjects or
-clauses: cuts that need a parse to be safe are not made. The word lists live in
-data/lexicon.toml; tests/data/trimming.jsonl holds the expected output of 300+ sentences.
+A cut is made only when every guard of `_allowed` holds: it holds no attribution or hedge word (no
+rule cuts "X said", so a claim never becomes a fact) and no negation, and lies in no negation's
+scope; it touches no quotation; it splits or glues no words and leaves no ",." or "..";
+what remains keeps its final punctuation and at least `_MIN_WORDS` words. Asides, glosses and
+editors' insertions in parentheses are not cut: a hand audit found them carrying what a sentence
+needs (an acronym's meaning, a subject, an object). Rules that would need a parse to be safe
+(attributions, relative clauses) do not exist. Word lists live in data/lexicon.toml;
+tests/data/trimming.jsonl holds the expected output of 460+ sentences.
 """
 
 from __future__ import annotations
@@ -31,26 +35,40 @@ _MIN_WORDS = 4
 _MAX_CHARS = 2000
 
 _DAYS = alternation(LEXICON.weekdays)
+_MONTHS = alternation(LEXICON.months)
 # "Monday night" goes whole or not at all (`?+`: "late Friday night's game" must not lose "late Friday")
 _TIME_OF_DAY = r"(?:\s+(?:night|morning|afternoon|evening))?+"
-_MONTHS = alternation(LEXICON.months)
 # not when the phrase goes on: "Thursday's", "Monday-night", "on Monday and Tuesday", "Monday, March 3",
 # "Monday 3 March" (a comma and a score, ", 72-39", is not a date)
 _NOT_CONTINUED = (
     rf"(?![\w'’-])(?!\s+{alternation(LEXICON.weekday_continuations)}\s+(?:{_DAYS}|{_MONTHS}|\d|early|late|the)\b)"
     rf"(?!,?\s+(?:{_MONTHS}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}))"
 )
-# a negation's scope ends at a clause boundary: nothing before one of these is cut after a negation
-_SCOPE_END = re.compile(r"[,;:()\"“”‘’—–]|\s-\s")
+# What a parenthesis may hold to be cut: an acronym after its name, a party tag, a news agency, a
+# number with its unit (not a phone area code: no digit may follow the parenthesis), a web address.
+_ASIDE = re.compile(
+    r"[A-Z][A-Z0-9&.-]{1,9}"
+    r"|[RDI](?:-[A-Z][A-Za-z. ]{1,20})?"
+    rf"|{alternation(LEXICON.news_agencies)}"
+    r"|(?:about |around |roughly |approximately |some |nearly |almost |up to )?"
+    r"[$€£¥]?\d[\d,.:]*(?: ?[%a-zA-Z.$€£]+){0,4}"
+    r"|(?:https?://|www\.)\S+"
+)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _ATTRIBUTION = frozenset(LEXICON.attribution_words)
 _NEGATION = frozenset(LEXICON.negations)
 _COMPLEMENTS = frozenset(LEXICON.weekday_complements)
 _NOT_ASIDE = frozenset((*LEXICON.sentence_starts, *LEXICON.weekday_governors, *LEXICON.weekday_complements))
-_HOLIDAYS = frozenset(LEXICON.weekday_names)
+_NAMED_DAYS = frozenset(LEXICON.weekday_names)
+_SCHEDULE = frozenset(LEXICON.schedule_words)
+_OPENERS = frozenset(w.lower() for w in (*LEXICON.conjunction_openers, *LEXICON.adverbial_openers))
+# a negation's scope ends at a clause boundary: nothing before one of these is cut after a negation
+_SCOPE_END = re.compile(r"[,;:()\"“”‘’`'—–]|\s-\s")
 # a quotation runs to its closing mark, or to the end of the sentence when it goes on past it; a
-# ’ followed by a letter is an apostrophe ("don’t"), not the end of a ‘…’ quotation
-_QUOTE = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^’]|’(?=\w))*(?:’|$)")
+# ’ followed by a letter is an apostrophe ("don’t"); newswire writes ``…'' and `…'
+_QUOTE = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)|‘(?:[^’]|’(?=\w))*(?:’|$)|``.*?(?:''|$)|`[^`']*(?:'|$)")
+_CLOSING = re.compile(r"[”]|''")
+_OPENING = re.compile(r"[“]|``")
 _CLOSERS = "\"'”’)]"
 _ENDS = (".", "!", "?")
 
@@ -77,10 +95,10 @@ _RULES = (
         (),
         re.compile(
             rf"^(?P<cut>{alternation(LEXICON.conjunction_openers)}\s+)"
-            rf"(?=(?:{alternation(LEXICON.clause_starters)}|I)\b|[A-Z0-9])"
+            rf"(?=(?:{alternation(LEXICON.clause_starters)}|I)\b|[A-Z])"
         ),
     ),
-    _Rule("parenthetical", "light", ("(",), re.compile(r"(?<!\s)(?P<cut>\s+\([^()]{1,80}\))")),
+    _Rule("parenthetical", "light", ("(",), re.compile(r"(?<!\s)(?P<cut>\s+\((?P<inner>[^()]{1,80})\))(?!\s*\d)")),
     _Rule(
         "weekday_phrase",
         "full",
@@ -96,21 +114,26 @@ _RULES = (
     ),
 )
 _LEVELS: dict[TrimLevel, int] = {"off": 0, "light": 1, "full": 2}
+_WEEKDAY_RULES = ("weekday_phrase", "bare_weekday")
 
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _weekday_fits(rule: _Rule, before_cut: str) -> bool:
-    """A weekday goes only where it is an aside: not the complement of "is" ("The vote is on
-    Tuesday"), and a bare weekday not after an article, a preposition or a holiday's first word
-    ("The Monday deadline", "from Monday", "Super Tuesday")."""
+def _weekday_fits(rule: _Rule, sentence: str, before_cut: str) -> bool:
+    """A weekday goes only where it is an aside. Not in a sentence about a schedule ("scheduled
+    to testify Monday"), nor as the complement of "is" ("The vote is on Tuesday"); a bare weekday
+    only after a verb of saying or a name ("said Tuesday that", "Sumaye Monday called"), never
+    after "the", "from", "Super", "ET" or a lower-case word it may complete ("ended Thursday")."""
+    if _SCHEDULE.intersection(_words(sentence)):
+        return False
     previous = _WORD.findall(before_cut)[-1:] or [""]
     word = previous[0]
     if rule.name == "weekday_phrase":
         return word.lower() not in _COMPLEMENTS
-    return bool(word) and word.lower() not in _NOT_ASIDE and word not in _HOLIDAYS
+    named = word[:1].isupper() and word.lower() not in _NOT_ASIDE and word not in _NAMED_DAYS
+    return named or word.lower() in _ATTRIBUTION
 
 
 def _in_negation_scope(before_cut: str) -> bool:
@@ -123,19 +146,37 @@ def _in_negation_scope(before_cut: str) -> bool:
     return last is not None and not _SCOPE_END.search(before_cut, last.end())
 
 
-def _nested(before_cut: str) -> bool:
-    """Inside an open parenthesis: the inner one of nested parentheses stays with the outer one."""
-    return before_cut.count("(") > before_cut.count(")")
+def _quoted(current: str, start: int, end: int) -> bool:
+    """Does [start, end) touch a quotation? A sentence that opens inside one (its first mark
+    closes, or it has an odd number of straight quotes) counts as quoted from its start."""
+    closing, opening = _CLOSING.search(current), _OPENING.search(current)
+    if (closing and (opening is None or closing.start() < opening.start()) and start < closing.end()) or (
+        current.count('"') % 2 and start < current.index('"')
+    ):
+        return True
+    return any(q.start() < end and start < q.end() for q in _QUOTE.finditer(current))
+
+
+def _opener_fits(rest: str) -> bool:
+    """An opener cut leaves a word to capitalise: not a digit ("19 people"), not a name such as
+    "eBay", not a quotation, and not an inserted "he added," (a comma splice once the opener goes)."""
+    first = rest.split(maxsplit=1)[0] if rest.strip() else ""
+    if not first[:1].isalpha() and not (first[:1] in '"“' and first[1:2].isupper()):
+        return False
+    if first[:1].islower() and not first.islower():
+        return False
+    inserted = rest.split(",", 1)[0] if "," in rest else ""
+    return not (len(inserted.split()) <= 4 and _ATTRIBUTION.intersection(_words(inserted)))
 
 
 def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int] | None:
-    """The cut [start, end) as it may be made (a comma left before punctuation goes too), or None."""
+    """The cut [start, end) as it may be made (stray punctuation it leaves goes too), or None."""
     removed = _words(current[start:end])
     if any(w in _ATTRIBUTION or w in _NEGATION or w.endswith(("n't", "n’t")) for w in removed):
         return None
-    if _in_negation_scope(current[:start]) or _nested(current[:start]):
-        return None
-    if any(q.start() < end and start < q.end() for q in _QUOTE.finditer(current)):
+    if _in_negation_scope(current[:start]) or current[:start].count("(") > current[:start].count(")"):
+        return None  # after a negation the cut may be in its scope; inside a parenthesis it is its part
+    if _quoted(current, start, end):
         return None
     before = current[start - 1] if start else ""
     after = current[end] if end < len(current) else ""
@@ -143,20 +184,20 @@ def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int]
         return None  # would split a word
     if before.isalnum() and after.isalnum():
         return None  # would glue two words ("Kong (CNN Business)A")
-    weekday = rule.name in ("weekday_phrase", "bare_weekday")
-    if weekday and not _weekday_fits(rule, current[:start]):
+    weekday = rule.name in _WEEKDAY_RULES
+    if weekday and not _weekday_fits(rule, current, current[:start]):
         return None
     if before == "," and after in ",.;:!?":
         if not weekday:
             return None  # "The vote, (scheduled for May), was …": the source's own commas, left alone
         start -= 1  # ", 45-17, on Tuesday night." keeps "45-17." and not "45-17,."
+    elif before == "." and after == ".":
+        end += 1  # "Corp. on Tuesday." keeps "Corp." and not "Corp.."
+    elif after == "," and weekday and current[:start].strip().lower() in _OPENERS:
+        end += 1  # "And on Wednesday, the …" keeps "And the …"
     rest = current[:start] + current[end:]
-    if len(rest.split()) < _MIN_WORDS:
+    if len(rest.split()) < _MIN_WORDS or (start == 0 and not _opener_fits(rest)):
         return None
-    first = rest.split(maxsplit=1)[0].lstrip('"“‘') if start == 0 else ""
-    quoted = start == 0 and not rest[:1].isalnum()
-    if start == 0 and (not first[:1].isalnum() or (first[:1].islower() and (quoted or not first.islower()))):
-        return None  # an opener cut leaves a word to capitalise (not "eBay", not inside a quotation)
     if current.rstrip(_CLOSERS).endswith(_ENDS) and not rest.rstrip(_CLOSERS).endswith(_ENDS):
         return None
     return start, end
@@ -184,7 +225,12 @@ def trim(text: str, start: int, end: int, level: TrimLevel) -> Trimmed:
             continue
         match = rule.pattern.search(current)
         while match:
-            cut = _allowed(rule, current, *match.span("cut"))
+            inner = match.groupdict().get("inner")
+            cut = (
+                None
+                if inner is not None and not _ASIDE.fullmatch(inner)
+                else _allowed(rule, current, *match.span("cut"))
+            )
             if cut is None:
                 match = rule.pattern.search(current, match.end("cut"))
                 continue
