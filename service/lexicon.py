@@ -17,6 +17,7 @@ class Lexicon:
     news_agencies: tuple[str, ...]
     weekday_complements: tuple[str, ...]
     weekday_continuations: tuple[str, ...]
+    weekday_followers: tuple[str, ...]
     weekday_governors: tuple[str, ...]
     adverbial_openers: tuple[str, ...]
     conjunction_openers: tuple[str, ...]
