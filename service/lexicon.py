@@ -15,6 +15,8 @@ class Lexicon:
     weekday_names: tuple[str, ...]
     schedule_words: tuple[str, ...]
     news_agencies: tuple[str, ...]
+    currencies: tuple[str, ...]
+    first_person: tuple[str, ...]
     weekday_complements: tuple[str, ...]
     weekday_continuations: tuple[str, ...]
     weekday_followers: tuple[str, ...]

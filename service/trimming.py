@@ -63,6 +63,10 @@ _COMPLEMENTS = frozenset(LEXICON.weekday_complements)
 _NOT_ASIDE = frozenset((*LEXICON.sentence_starts, *LEXICON.weekday_governors, *LEXICON.weekday_complements))
 _NAMED_DAYS = frozenset(LEXICON.weekday_names)
 _WEEKDAYS = frozenset(w.lower() for w in LEXICON.weekdays)
+_CURRENCIES = frozenset(LEXICON.currencies)
+_FIRST_PERSON = frozenset(LEXICON.first_person)
+# a clock time ("at 2 p.m.", "9:30"): the sentence is a schedule, and its days are the point
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s?[ap]\.?m\b|\b\d{1,2}:\d\d\b", re.IGNORECASE)
 _SCHEDULE = frozenset(LEXICON.schedule_words)
 _OPENERS = frozenset(w.lower() for w in (*LEXICON.conjunction_openers, *LEXICON.adverbial_openers))
 # a negation's scope ends at a clause boundary: nothing before one of these is cut after a negation
@@ -133,7 +137,7 @@ def _weekday_fits(rule: _Rule, sentence: str, before_cut: str) -> bool:
     only after a verb of saying or a name ("said Tuesday that", "Sumaye Monday called"), never
     after "the", "from", "Super", "ET" or a lower-case word it may complete ("ended Thursday")."""
     words = _words(sentence)
-    if _SCHEDULE.intersection(words) or len(_WEEKDAYS.intersection(words)) > 1:
+    if _SCHEDULE.intersection(words) or len(_WEEKDAYS.intersection(words)) > 1 or _CLOCK.search(sentence):
         return False  # a schedule, or two days set against each other: the days are the point
     previous = _WORD.findall(before_cut[-80:])[-2:] or [""]
     word = previous[-1]
@@ -164,9 +168,18 @@ def _quoted(current: str, start: int, end: int) -> bool:
     return any(q.start() < end and start < q.end() for q in _QUOTE.finditer(current))
 
 
-def _opener_fits(rest: str) -> bool:
+def _first_person(word: str) -> bool:
+    """ "I", "we", "our" …, but not the country "US"."""
+    return word.lower() in _FIRST_PERSON and (word.startswith("I") or not word.isupper())
+
+
+def _opener_fits(rest: str, sentence: str) -> bool:
     """An opener cut leaves a word to capitalise: not a digit ("19 people"), not a name such as
-    "eBay", not a quotation, and not an inserted "he added," (a comma splice once the opener goes)."""
+    "eBay", not a quotation, and not an inserted "he added," (a comma splice once the opener goes).
+    A sentence in the first person, or holding a nested ‘quote’, is likely someone's words split
+    from their quotation marks: its opener is theirs and stays."""
+    if any(_first_person(w) for w in _WORD.findall(sentence)) or "‘" in sentence or "`" in sentence:
+        return False
     first = rest.split(maxsplit=1)[0] if rest.strip() else ""
     if not first[:1].isalpha() and not (first[:1] in '"“' and first[1:2].isupper()):
         return False
@@ -177,9 +190,10 @@ def _opener_fits(rest: str) -> bool:
 
 
 def _aside(inner: str, article: str) -> bool:
-    """May a parenthesis holding `inner` go? Only a credit, a code or a number; an acronym only
-    where the article never uses it again (else its definition goes with it)."""
-    if _ASIDE.fullmatch(inner) is None:
+    """May a parenthesis holding `inner` go? Only a credit, a code or a number that is not money
+    (a conversion may be the only sign of which dollars are meant); an acronym only where the
+    article never uses it again (else its definition goes with it)."""
+    if _ASIDE.fullmatch(inner) is None or "$" in inner or _CURRENCIES.intersection(_words(inner)):
         return False
     return not _ACRONYM.fullmatch(inner) or article.count(inner) == 1
 
@@ -211,7 +225,7 @@ def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int]
     elif after == "," and weekday and current[:start].strip().lower() in _OPENERS:
         end += 1  # "And on Wednesday, the …" keeps "And the …"
     rest = current[:start] + current[end:]
-    if len(rest.split()) < _MIN_WORDS or (start == 0 and not _opener_fits(rest)):
+    if len(rest.split()) < _MIN_WORDS or (start == 0 and not _opener_fits(rest, current)):
         return None
     if current.rstrip(_CLOSERS).endswith(_ENDS) and not rest.rstrip(_CLOSERS).endswith(_ENDS):
         return None
