@@ -23,7 +23,6 @@ from service import Settings
 from service.batch import parse_set, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def sumy_lexrank_rate(source: Path, words: int) -> float:

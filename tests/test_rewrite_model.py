@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.seed_tokenizer import seed_tokenizer
 from service import Article, Settings, Summarizer
 from service.backends.transformers import TransformersRewriter
 from tests.conftest import SEEDS
-from tests.seed_tokenizer import seed_tokenizer
 
 pytestmark = pytest.mark.model
 torch = pytest.importorskip("torch")
