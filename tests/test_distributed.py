@@ -8,7 +8,7 @@ import pytest
 
 from service import Settings
 from service.batch import run_batch
-from tests.test_batch import synthetic_sets
+from tests.helpers import synthetic_sets
 
 pytest.importorskip("ray")
 
