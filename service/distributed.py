@@ -34,9 +34,8 @@ from service.summarizer import Summarizer
 def _read_lines(row: dict[str, Any], limit: int) -> Iterator[dict[str, Any]]:
     """The input's lines as rows (columns of one type each: an over-long line is flagged, not None);
     a stream that fails part-way ends with a row that carries the failure."""
-    source = str(row["path"])
-    with open_input(source) as stream:
-        lines = InputLines(stream, source, limit)
+    with open_input(str(row["path"])) as stream:
+        lines = InputLines(stream, str(row["name"]), limit)
         for number, line in lines:
             yield {"number": number, "line": line or b"", "over": line is None, "failure": ""}
         if lines.failure is not None:
@@ -93,7 +92,9 @@ def run_ray(
     context.enable_progress_bars = False
 
     path = str(Path(source).resolve())  # the task may run in another folder
-    lines = ray.data.from_items([{"path": path}]).flat_map(partial(_read_lines, limit=settings.max_line_bytes))
+    lines = ray.data.from_items([{"path": path, "name": source}]).flat_map(
+        partial(_read_lines, limit=settings.max_line_bytes)
+    )
     records = lines.map_batches(
         _SummarizeBatch,
         fn_constructor_args=(settings.model_dump_json(), max_words, max_sentences),
