@@ -300,16 +300,21 @@ def refuse_same_file(source: str, output: Path) -> None:
         raise InputError(f"{output} is the input {input_name(source)}; write the output to another file")
 
 
-def resume_from(output: Path, stats: BatchStats, limit: int) -> int:
-    """The input line of the last whole record in `output` (0: none), once every line has been
-    checked to be a record with a rising `line`; a torn last line (a run killed while writing it)
-    is cut off. Anything else in the file is refused, never cut."""
+class LastRecord(NamedTuple):
+    line: int  # 0: there is none
+    id: str | None
+
+
+def resume_from(output: Path, stats: BatchStats, limit: int) -> LastRecord:
+    """The last whole record in `output`, once every line has been checked to be a record with a
+    rising `line`; a torn last line (a run killed while writing it) is cut off. Anything else in
+    the file is refused, never cut."""
     if not output.exists():
-        return 0
+        return LastRecord(0, None)
     refusal = f"{output} is not the output of an earlier batch run, so --resume leaves it alone"
     if not output.is_file():
         raise InputError(f"{refusal}: not a regular file")
-    last = whole = 0
+    last, whole = LastRecord(0, None), 0
     with output.open("rb") as existing:
         for number, data in enumerate(iter(lambda: existing.readline(limit + 1), b""), start=1):
             if not data.endswith(b"\n"):
@@ -323,14 +328,22 @@ def resume_from(output: Path, stats: BatchStats, limit: int) -> int:
             if not (isinstance(record, dict) and "id" in record and isinstance(record["id"], str | None)):
                 raise InputError(f'{refusal}: line {number} is not a record with an "id"')
             line = record.get("line")
-            if isinstance(line, bool) or not isinstance(line, int) or line <= last:
-                raise InputError(f'{refusal}: line {number} has no "line" after {last}')
-            last, whole = line, whole + len(data)
+            if isinstance(line, bool) or not isinstance(line, int) or line <= last.line:
+                raise InputError(f'{refusal}: line {number} has no "line" after {last.line}')
+            last, whole = LastRecord(line, record["id"]), whole + len(data)
             stats.note_id(record)
     if whole < output.stat().st_size:
         with output.open("r+b") as existing:
             existing.truncate(whole)
     return last
+
+
+def line_id(line: bytes | None, number: int) -> str | None:
+    """The id the record of a line has: None when the line has none, or it cannot be read."""
+    try:
+        return set_id(load_set(line, number), number) if line is not None else None
+    except InputError:
+        return None
 
 
 def cut_short(failure: str, output: Path) -> ReadError:
@@ -382,16 +395,26 @@ def run_batch(
     refuse_same_file(source, output)
     stats = BatchStats()
     start = time.perf_counter()
-    after = resume_from(output, stats, settings.max_line_bytes) if resume else 0
+    last = resume_from(output, stats, settings.max_line_bytes) if resume else LastRecord(0, None)
     with open_input(source) as stream, output.open("ab" if resume else "wb") as sink:
         lines = InputLines(stream, input_name(source), settings.max_line_bytes)
 
         def pending() -> Iterator[Line]:
+            """The lines after the last record's, once that line is found to hold the record's set."""
+            matched = last.line == 0
             for number, line in lines:
-                if number <= after:
+                if number <= last.line:
                     stats.skipped += 1
+                    matched = matched or (number == last.line and line_id(line, number) == last.id)
                     continue
+                if not matched:
+                    break
                 yield number, line
+            if not matched and lines.failure is None:
+                raise InputError(
+                    f"line {last.line} of {input_name(source)} is not the set of the last record in {output} "
+                    "(another id, or no such line): --resume needs the input that output was written from"
+                )
 
         records = _records(pending(), settings, workers, max_words, max_sentences)
         try:

@@ -63,7 +63,7 @@ def test_resume_cuts_a_torn_line_and_appends_the_rest(sets_file: Path, reference
     out = tmp_path / "out.jsonl"
     lines = reference_output.splitlines(keepends=True)
     out.write_bytes(b"".join(lines[:10]) + lines[10][:25])  # a run killed mid-write
-    assert resume_from(out, BatchStats(), 2**20) == 10
+    assert resume_from(out, BatchStats(), 2**20) == (10, "set-9")
     assert out.read_bytes() == b"".join(lines[:10])
     stats = run_batch(Settings(), str(sets_file), out, resume=True, max_words=60)
     assert (stats.skipped, stats.done + stats.failed) == (10, 50)

@@ -267,6 +267,24 @@ def test_repeated_and_missing_ids_lose_and_repeat_nothing_on_resume(tmp_path: Pa
         assert out.read_bytes() == whole.read_bytes()
 
 
+@pytest.mark.parametrize(
+    "other",
+    [[one_set("a"), one_set("x"), one_set("c")], [one_set("a")], [one_set("a"), "", one_set("c")]],
+    ids=["another-id", "shorter", "blank-there"],
+)
+def test_resume_with_another_input_is_refused(tmp_path: Path, other: list[str]) -> None:
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("\n".join(one_set(i) for i in "abc") + "\n", encoding="utf-8")
+    run_batch(Settings(), str(source), out)
+    out.write_bytes(b"".join(out.read_bytes().splitlines(keepends=True)[:2]))
+    written = out.read_bytes()
+    source.write_text("\n".join(other) + "\n", encoding="utf-8")
+    result = newsbrief("batch", str(source), "-o", str(out), "--resume", "--no-progress")
+    assert_clean_failure(result)
+    assert f"line 2 of {source} is not the set of the last record in {out}" in result.stderr
+    assert out.read_bytes() == written
+
+
 # -- outputs that would destroy something, or cannot be written
 
 
