@@ -87,16 +87,22 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def children(pid: int) -> list[int]:
-    """Live child processes of `pid` (from /proc)."""
-    found = []
+def descendants(pid: int) -> list[int]:
+    """Live child processes of `pid` and theirs (from /proc): a run's workers, whatever start
+    method made them (a fork server in between included)."""
+    parents: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = parents.get(todo.pop(), [])
+        found += below
+        todo += below
     return found
 
 
