@@ -5,9 +5,12 @@ Every expected failure is printed as one `error: …` line with exit code 2; no 
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Literal, TypeVar
 
 import typer
@@ -32,9 +35,9 @@ MaxSentences = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
+    return typer.Exit(code)
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -44,6 +47,27 @@ def _guard(action: Callable[[], T]) -> T:
         raise _fail(exc.message) from None
     except OSError as exc:
         raise _fail(f"{exc.filename or 'I/O'}: {exc.strerror}") from None
+
+
+@contextmanager
+def _interruptible(output: Path) -> Iterator[None]:
+    """SIGINT and SIGTERM end a batch run with one line and exit code 128 + the signal's number; the
+    output then holds whole records only, and --resume completes it."""
+    received: list[int] = [signal.SIGINT]
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        received[0] = signum
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        name = signal.Signals(received[0]).name
+        message = f"interrupted by {name}; {output} holds whole records only: --resume completes it"
+        raise _fail(message, 128 + received[0]) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _settings() -> Settings:
@@ -99,7 +123,9 @@ def batch(
     max_words: MaxWords = None,
     max_sentences: MaxSentences = None,
     workers: Annotated[int, typer.Option(min=1, help="Local worker processes; output keeps input order.")] = 1,
-    resume: Annotated[bool, typer.Option(help="Skip sets already in OUTPUT and append the rest.")] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Skip the input lines OUTPUT has records for (by line number); append the rest.")
+    ] = False,
     engine: Annotated[
         Engine, typer.Option(help="local processes, or Ray Data (pip install 'newsbrief[ray]').")
     ] = "local",
@@ -109,14 +135,18 @@ def batch(
     """Summarise many article sets; a bad line gives an error record and the run goes on."""
     from tqdm import tqdm
 
-    from service.batch import run_batch
+    from service.batch import BatchStats, count_lines, refuse_same_file, run_batch
 
     settings = _settings()
-    if input_path != "-" and not Path(input_path).is_file():
+    if input_path != "-" and not Path(input_path).exists():
         raise _fail(f"{input_path}: no such file")
+    if input_path != "-" and Path(input_path).is_dir():
+        raise _fail(f"{input_path}: a folder; batch reads one JSON Lines file")
     if engine == "ray":
         if resume:
             raise _fail("--resume works with the local engine; a Ray job reruns whole")
+        if input_path == "-":
+            raise _fail("the ray engine reads a file; stdin works with the local engine")
         from service.distributed import run_ray
 
         stats = _guard(
@@ -130,27 +160,32 @@ def batch(
                 max_sentences=max_sentences,
             )
         )
-        typer.echo(stats.line(), err=True)
-        raise typer.Exit(1 if stats.failed else 0)
-    total = None
-    if progress and input_path != "-" and not input_path.endswith(".gz") and Path(input_path).is_file():
-        with open(input_path, "rb") as counted:
-            total = sum(1 for line in counted if line.strip())
-    with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
-        stats = _guard(
-            lambda: run_batch(
-                settings,
-                input_path,
-                output,
-                workers=workers,
-                resume=resume,
-                max_words=max_words,
-                max_sentences=max_sentences,
-                on_record=lambda _: bar.update(),
-            )
-        )
-        bar.update(stats.skipped)
+    else:
+
+        def run() -> BatchStats:
+            refuse_same_file(input_path, output)  # before a progress bar shows
+            counted = progress and Path(input_path).is_file()  # not stdin, not a pipe: it can be read twice
+            total = count_lines(input_path, settings.max_line_bytes) if counted else None
+            with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
+                stats = run_batch(
+                    settings,
+                    input_path,
+                    output,
+                    workers=workers,
+                    resume=resume,
+                    max_words=max_words,
+                    max_sentences=max_sentences,
+                    on_record=lambda _: bar.update(),
+                )
+                bar.update(stats.skipped)
+            return stats
+
+        with _interruptible(output):
+            stats = _guard(run)
     typer.echo(stats.line(), err=True)
+    warning = stats.warning()
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     if stats.failed:
         raise typer.Exit(1)
 
@@ -167,13 +202,15 @@ def evaluate(
     ] = False,
 ) -> None:
     """ROUGE-1/2/L recall and F1 (Porter stemming) of newsbrief against the references."""
+    from service.batch import InputLines, open_input
     from service.evaluation import METRICS, evaluate_lines
 
     summarizer = Summarizer(_settings())
 
     def go() -> None:
-        with data.open(encoding="utf-8") as lines:
-            count, avg = evaluate_lines(summarizer, lines, max_words, use_query=use_query)
+        with open_input(str(data)) as stream:
+            lines = InputLines(stream, str(data), summarizer.settings.max_line_bytes)
+            count, avg = evaluate_lines(summarizer, lines.strict(), max_words, use_query=use_query)
         typer.echo(f"clusters: {count}, budget: {max_words} words")
         for metric in METRICS:
             typer.echo(f"{metric}: recall {avg.recall[metric]:.2f}  f1 {avg.f1[metric]:.2f}")
