@@ -180,8 +180,9 @@ def parse_set(line: str | bytes, number: int) -> SetLine:
 def summarize_line(
     summarizer: Summarizer, number: int, line: bytes | None, max_words: int | None, max_sentences: int | None
 ) -> Record:
-    """A line's record: `{"id", "line", "summary", "sentences"}`, or `{"id", "line", "error": {"type",
-    "message"}}` whatever the line holds (`id` is null when the line has none or it is unreadable)."""
+    """A line's record: `{"id", "line", "summary", "sentences"}` (with the rewrite on, also "mode",
+    "fallback_reason" and "notes"), or `{"id", "line", "error": {"type", "message"}}` whatever the line
+    holds (`id` is null when the line has none or it is unreadable)."""
     record: Record = {"id": None, "line": number}
     try:
         value = load_set(within_limit(line, number, summarizer.settings.max_line_bytes), number)
@@ -193,11 +194,10 @@ def summarize_line(
     except Exception as exc:  # a bug costs its record, not the run (the API answers these with a 500)
         message = f"line {number}: newsbrief failed on this set ({type(exc).__name__}); please report it"
         return {**record, "error": {"type": INTERNAL_ERROR, "message": message}}
-    return {
-        **record,
-        "summary": summary.brief,
-        "sentences": [s.model_dump(mode="json") for s in summary.sentences],
-    }
+    record.update(summary=summary.brief, sentences=[s.model_dump(mode="json") for s in summary.sentences])
+    if summarizer.settings.rewrite != "off":  # what a rewrite run needs to know of each brief
+        record.update(mode=summary.mode, fallback_reason=summary.fallback_reason, notes=summary.notes)
+    return record
 
 
 def died_record(job: Line) -> Record:

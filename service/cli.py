@@ -11,27 +11,44 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 
 from service.errors import NewsbriefError
 from service.reading import read_paths
 from service.rendering import Format, render
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, Settings
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, FaithfulnessPolicy, RewriteMode, Settings
 from service.summarizer import Summarizer
+
+if TYPE_CHECKING:
+    from service.batch import BatchStats
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Multi-document news briefs with provenance.")
 
 T = TypeVar("T")
 Engine = Literal["local", "ray"]
-RewriteMode = Literal["off", "auto", "on"]
 
 MaxWords = Annotated[
     int | None, typer.Option("--max-words", min=1, max=MAX_WORDS_LIMIT, help="Word budget of the brief.")
 ]
 MaxSentences = Annotated[
     int | None, typer.Option("--max-sentences", min=1, max=MAX_SENTENCES_LIMIT, help="Sentence budget of the brief.")
+]
+Rewrite = Annotated[
+    RewriteMode | None,
+    typer.Option(help="Abstractive rewrite: off, auto (when the model is loaded) or on (NEWSBRIEF_REWRITE)."),
+]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Rewrite model: a name from `models list`, a hub id, a folder or a .gguf (NEWSBRIEF_REWRITE_MODEL).",
+    ),
+]
+Faithfulness = Annotated[
+    FaithfulnessPolicy | None,
+    typer.Option(help="strict: an unfaithful rewrite falls back to the extractive brief; flag: keep it, list why."),
 ]
 
 
@@ -70,14 +87,16 @@ def _interruptible(output: Path) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _settings() -> Settings:
+def _settings(**options: object) -> Settings:
+    """The one Settings of this command: the environment, with the options given on the command line."""
     from pydantic import ValidationError
 
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         raise _fail(f"setting NEWSBRIEF_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+    return settings.model_copy(update={k: v for k, v in options.items() if v is not None})
 
 
 @app.command()
@@ -96,9 +115,12 @@ def summarize(
         typer.Option(help="Articles already read (repeatable): the brief tells what is new since them."),
     ] = None,
     timings: Annotated[bool, typer.Option(help="Include stage timings in JSON output.")] = False,
+    rewrite: Rewrite = None,
+    model: Model = None,
+    faithfulness: Faithfulness = None,
 ) -> None:
     """Summarise one article set into one brief."""
-    summarizer = Summarizer(_settings())
+    summarizer = Summarizer(_settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness))
     articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
     already_read = _guard(lambda: read_paths(known)) if known else []
     summary = _guard(
@@ -131,13 +153,12 @@ def batch(
     ] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address; default: start Ray locally.")] = None,
     progress: Annotated[bool, typer.Option(help="Progress bar with rate and ETA on stderr.")] = True,
+    rewrite: Rewrite = None,
+    model: Model = None,
+    faithfulness: Faithfulness = None,
 ) -> None:
     """Summarise many article sets; a bad line gives an error record and the run goes on."""
-    from tqdm import tqdm
-
-    from service.batch import BatchStats, count_lines, refuse_same_file, run_batch
-
-    settings = _settings()
+    settings = _settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness)
     if input_path != "-" and not Path(input_path).exists():
         raise _fail(f"{input_path}: no such file")
     if input_path != "-" and Path(input_path).is_dir():
@@ -161,33 +182,49 @@ def batch(
             )
         )
     else:
-
-        def run() -> BatchStats:
-            refuse_same_file(input_path, output)  # before a progress bar shows
-            counted = progress and Path(input_path).is_file()  # not stdin, not a pipe: it can be read twice
-            total = count_lines(input_path, settings.max_line_bytes) if counted else None
-            with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
-                stats = run_batch(
-                    settings,
-                    input_path,
-                    output,
-                    workers=workers,
-                    resume=resume,
-                    max_words=max_words,
-                    max_sentences=max_sentences,
-                    on_record=lambda _: bar.update(),
-                )
-                bar.update(stats.skipped)
-            return stats
-
         with _interruptible(output):
-            stats = _guard(run)
+            stats = _guard(
+                lambda: _run_local(settings, input_path, output, workers, resume, max_words, max_sentences, progress)
+            )
     typer.echo(stats.line(), err=True)
     warning = stats.warning()
     if warning:
         typer.echo(f"warning: {warning}", err=True)
     if stats.failed:
         raise typer.Exit(1)
+
+
+def _run_local(
+    settings: Settings,
+    input_path: str,
+    output: Path,
+    workers: int,
+    resume: bool,
+    max_words: int | None,
+    max_sentences: int | None,
+    progress: bool,
+) -> BatchStats:
+    """The local engine, with a progress bar over the lines it can count (not stdin or a pipe)."""
+    from tqdm import tqdm
+
+    from service.batch import count_lines, refuse_same_file, run_batch
+
+    refuse_same_file(input_path, output)  # before a progress bar shows
+    counted = progress and Path(input_path).is_file()  # it can be read twice
+    total = count_lines(input_path, settings.max_line_bytes) if counted else None
+    with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
+        stats = run_batch(
+            settings,
+            input_path,
+            output,
+            workers=workers,
+            resume=resume,
+            max_words=max_words,
+            max_sentences=max_sentences,
+            on_record=lambda _: bar.update(),
+        )
+        bar.update(stats.skipped)
+    return stats
 
 
 @app.command("eval")
