@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,12 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import SEEDS
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.serving import busy_request, free_port, wait_ready
 
 
 @pytest.mark.slow
@@ -32,25 +26,14 @@ def test_sigterm_lets_the_request_in_flight_finish() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready"
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            time.sleep(0.1)
+        wait_ready(base, lambda: None if server.poll() is None else server.stdout.read() if server.stdout else "")
 
         seeds = [{"text": p.read_text(encoding="utf-8")} for p in sorted(SEEDS.glob("*.txt"))]
         quick = httpx.post(f"{base}/v1/summaries", json={"articles": seeds}, timeout=30)
         assert quick.status_code == 200
         assert quick.json()["sentences"][0]["support"]
 
-        # a ~3 MB article keeps the server busy for a while
-        paragraph = "\n".join(seeds[4]["text"].splitlines()[:20]) + "\n"
-        big = {"articles": [{"text": paragraph * (3_000_000 // len(paragraph))}], "options": {"max_words": 50}}
+        big = busy_request(max_words=50)
         result: dict[str, httpx.Response] = {}
         worker = threading.Thread(
             target=lambda: result.update(r=httpx.post(f"{base}/v1/summaries", json=big, timeout=120))
