@@ -40,12 +40,14 @@ COPY service ./service
 COPY seeds ./seeds
 COPY models/manifest.toml /opt/models/manifest.toml
 # the installers go, then the build check: it imports what `newsbrief serve` imports, builds the app and
-# summarises the seeds, so a missing module or a file removed too many fails the build, not the first start
+# summarises the seeds (with the model extra, through MiniLM and torch too), so a missing module or a file
+# removed too many fails the build, not the first start
 RUN pip install --no-deps --no-compile . \
     && if [ -n "$MODEL" ]; then NEWSBRIEF_MODELS_DIR=/opt/models newsbrief models pull "$MODEL"; fi \
     && pip uninstall -y pip setuptools \
     && python -c "from service.api.app import create_app; import service.api.server, service.cli; create_app()" \
-    && newsbrief summarize seeds/ > /dev/null
+    && newsbrief summarize seeds/ > /dev/null \
+    && case ",$EXTRAS," in *,model,*) NEWSBRIEF_REPRESENTATION=minilm newsbrief summarize seeds/ > /dev/null;; esac
 
 FROM ${PYTHON_IMAGE} AS runtime
 ARG MODEL=""
