@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     workers: int = Field(1, ge=1, le=64)
+    # with workers > 1, uvicorn kills a worker that has not answered its supervisor's ping for this
+    # long; its default (5 s) kills workers still importing on a loaded or CPU-throttled host, and
+    # their replacements too (docs/benchmarks.md, container: 446 s and 80 kills to start 2 workers)
+    worker_healthcheck_s: int = Field(60, ge=1)
     max_body_bytes: int = Field(10 * 2**20, ge=1024)
     max_batch_sets: int = Field(8, ge=1, le=100)
     # requests summarised at once per process; more get 429 instead of queueing without bound

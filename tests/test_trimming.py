@@ -63,7 +63,7 @@ _PIECES = [
     "(a veteran diplomat)",
     "(which declined to comment)",
     "on Tuesday night",
-    "Sumaye Monday called",
+    "Sumaye Monday said",
     "late Friday",
     "the talks went on",
     "in Beijing",
@@ -124,7 +124,7 @@ def test_trimming_off_keeps_whole_sentences(seed_articles: list[Article]) -> Non
 
 def test_trimmed_sentences_stay_traceable() -> None:
     text = (
-        "The World Health Organization (WHO) issued a statement on Monday, officials said. "
+        "The World Health Organization (WHO) issued a statement, officials said on Monday. "
         "However, the statement gave figures for the coming year at last."
     )
     summary = Summarizer(Settings()).summarize([Article(id="a", text=text)], max_words=50)

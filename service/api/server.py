@@ -74,6 +74,7 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        timeout_worker_healthcheck=settings.worker_healthcheck_s,
         log_level=settings.log_level,
         access_log=False,  # RequestContext writes one structured line per request
         timeout_graceful_shutdown=int(settings.request_timeout_s + 5),
