@@ -26,7 +26,7 @@ from service.lexicon import LEXICON
 Span = tuple[int, int]
 
 _WORD = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
+_NAME = re.compile(r"\b[A-Z][\w'’-]*|\b\w*\d\w*")
 _SENTENCE_END = ".!?…"
 _CLOSERS = "\"'”’“»›)]"
 # headlines of real pages run to 30 words (issue 12: the old bound of 14 let 15-word ones through);
@@ -168,15 +168,10 @@ def _clean(text: str, lines: list[Span], keys: list[str], repeated: frozenset[st
     return CleanArticle(spans=tuple(content or [span for span, _ in body]))
 
 
-def _names(line: str) -> set[str]:
-    """The names and numbers of a line, lower-cased: what ties it to one story. A capitalised word
-    counts unless it opens the line or is a word any sentence may start with ("The", "He")."""
-    words = _WORD.findall(line)
-    return {
-        w.lower()
-        for i, w in enumerate(words)
-        if (i and w[:1].isupper() and w.lower() not in _SENTENCE_STARTS) or _DIGIT.search(w)
-    }
+def _names(text: str) -> set[str]:
+    """The names and numbers of a text, lower-cased: what ties it to one story. A capitalised word
+    counts unless any sentence may start with it ("The", "He")."""
+    return {w.lower() for w in _NAME.findall(text)} - _SENTENCE_STARTS
 
 
 def _furniture_lines(texts: Sequence[str], lines: Sequence[list[Span]], keys: Sequence[list[str]]) -> frozenset[str]:

@@ -110,14 +110,24 @@ def position_prior(sentences: Sequence[Sentence]) -> np.ndarray:
     return np.array([1.0 / np.sqrt(1.0 + s.index) for s in sentences])
 
 
-def story_share(similarity: np.ndarray) -> np.ndarray:
-    """How much each sentence belongs to the set's story: its cosine to the sum of all the other
-    sentences, over `_STORY_COSINE`, at most 1."""
+def story_share(similarity: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """How much each sentence belongs to the set's story: its cosine to the sum of the other
+    articles' sentences (to the article's other sentences, in a set of one), over
+    `_STORY_COSINE`, at most 1. A notice that fills a whole article resembles only itself."""
     own = np.diag(similarity)  # 1, or 0 for a sentence without a content word
-    row = similarity.sum(axis=1)
-    rest = np.sqrt(np.clip(row.sum() - 2 * row + own, 0.0, None))  # the norm of the other sentences' sum
-    denominator = np.sqrt(own) * rest
-    cosine = np.divide(row - own, denominator, out=np.zeros_like(row), where=denominator > 0)
+    docs, index = np.unique(doc, return_inverse=True)
+    if len(docs) == 1:
+        row = similarity.sum(axis=1) - own
+        norm2 = similarity.sum() - 2 * (row + own) + own  # |sum of the other sentences|^2
+    else:
+        order = np.argsort(index, kind="stable")
+        starts = np.searchsorted(index[order], np.arange(len(docs)))
+        by_doc = np.add.reduceat(similarity[:, order], starts, axis=1)  # [sentence, article]: summed similarity
+        row = by_doc.sum(axis=1) - by_doc[np.arange(len(doc)), index]
+        block = np.add.reduceat(by_doc[order], starts, axis=0)  # [article, article]
+        norm2 = (block.sum() - 2 * block.sum(axis=1) + np.diag(block))[index]  # |other articles' sum|^2
+    denominator = np.sqrt(own) * np.sqrt(np.clip(norm2, 0.0, None))
+    cosine = np.divide(row, denominator, out=np.zeros_like(row), where=denominator > 0)
     share: np.ndarray = np.clip(cosine / _STORY_COSINE, 0.0, 1.0)
     return share
 
@@ -206,6 +216,10 @@ def _known(c: Context) -> np.ndarray:
     return closest_similarity(c.vectors.sentences, c.known) if c.known is not None else np.zeros(len(c.sentences))
 
 
+def _docs(c: Context) -> np.ndarray:
+    return np.array([s.doc_pos for s in c.sentences])
+
+
 def _several_articles(c: Context) -> bool:
     return c.doc_count > 1
 
@@ -221,7 +235,7 @@ PARTS: tuple[Part, ...] = (
          "continuous LexRank over the sentences of all articles, scaled to [0, 1]"),
     Part("support", _support, "weighted", 1.0,
          "share of the other articles that have a similar sentence (the same fact)", _several_articles),
-    Part("position", lambda c: lead_prior(c.sentences, story_share(c.similarity)), "weighted", 0.6,
+    Part("position", lambda c: lead_prior(c.sentences, story_share(c.similarity, _docs(c))), "weighted", 0.6,
          "lead prior: 1 / sqrt(1 + the story sentences before it in its article), times its story share "
          "(cosine to the rest of the set / 0.1, at most 1): opening furniture gets none"),
     Part("length", _length, "factor", 0.0,

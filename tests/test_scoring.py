@@ -70,7 +70,7 @@ REPORTS = [
 def test_the_lead_prior_passes_over_a_page_opener() -> None:
     texts = [OPENERS[0], *REPORTS[0].splitlines()]
     vectors = TfidfRepresenter().represent(texts, None)
-    share = story_share((vectors.sentences @ vectors.sentences.T).toarray())
+    share = story_share((vectors.sentences @ vectors.sentences.T).toarray(), np.zeros(len(texts), dtype=int))
     sentences = [Sentence("a", 0, i, 0, 1, ((0, 1),), text, len(text.split())) for i, text in enumerate(texts)]
     prior = lead_prior(sentences, share)
     assert share[0] == 0.0 and prior[0] == 0.0  # the opener shares no word with the story
@@ -86,3 +86,16 @@ def test_page_openers_do_not_reach_the_brief(summarizer: Summarizer) -> None:
     summary = summarizer.summarize(articles, max_words=40)
     assert summary.sentences and not any(opener in summary.brief for opener in OPENERS)
     assert all(s.index > 0 for s in summary.sentences)
+
+
+def test_an_article_that_resembles_only_itself_is_off_the_story() -> None:
+    notice = [
+        "Our crawler records every page as it is published, and every page it points to.",
+        "The crawler keeps each recorded page so that a link to it can be followed years later.",
+    ]
+    texts = [line for report in REPORTS for line in report.splitlines()] + notice
+    doc = np.array([i for i, report in enumerate(REPORTS) for _ in report.splitlines()] + [len(REPORTS)] * 2)
+    vectors = TfidfRepresenter().represent(texts, None)
+    similarity = (vectors.sentences @ vectors.sentences.T).toarray()
+    assert list(story_share(similarity, doc)[-2:]) == [0.0, 0.0]  # nothing like the other articles
+    assert min(story_share(similarity, np.zeros(len(texts), dtype=int))[-2:]) > 0  # though like each other
