@@ -26,7 +26,7 @@ from service.lexicon import LEXICON
 Span = tuple[int, int]
 
 _WORD = re.compile(r"\w+")
-_NAME = re.compile(r"\b[A-Z][\w'’-]*|\b\w*\d\w*")
+_NAME = re.compile(r"\b[A-Z]\w*|\b\w*\d\w*")
 _SENTENCE_END = ".!?…"
 _CLOSERS = "\"'”’“»›)]"
 # headlines of real pages run to 30 words (issue 12: the old bound of 14 let 15-word ones through);
