@@ -4,6 +4,7 @@ NewsbriefError
 ├── InputError          the caller sent something we cannot summarise (client mistake)
 │   ├── EmptyInputError     no article, or nothing but whitespace / boilerplate
 │   ├── ReadError           a file or stream could not be read or decoded
+│   │   └── NestingError        JSON nested deeper than the parser goes
 │   └── LimitExceededError  an input is larger than a configured limit
 ├── DeadlineError       the caller's deadline passed; no further stage runs
 └── ModelError          the optional rewrite model could not be used (never fatal)
@@ -24,6 +25,10 @@ class Fallback(StrEnum):
     OUT_OF_MEMORY = "out_of_memory"
     UNFAITHFUL = "unfaithful"  # the faithfulness check rejected the rewrite
     ERROR = "error"  # any other failure of the model
+
+
+# the kind reported for a failure that is not one of these (a bug): the caller gets no details
+INTERNAL_ERROR = "internal_error"
 
 
 class NewsbriefError(Exception):
@@ -47,6 +52,10 @@ class EmptyInputError(InputError):
 
 class ReadError(InputError):
     kind = "read_error"
+
+
+class NestingError(ReadError):
+    kind = "too_deep"
 
 
 class LimitExceededError(InputError):

@@ -6,13 +6,14 @@ Every failure becomes a ReadError naming the file, so a CLI user never sees a tr
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
-from service.errors import InputError, ReadError
+from service.errors import InputError, NestingError, ReadError
 from service.records import Article
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
@@ -36,8 +37,10 @@ def load_json(text: str, origin: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(f"{origin}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except ValueError:  # the only other one: an integer longer than int() reads (its guard against quadratic parsing)
+        raise ReadError(f"{origin}: a number with more than {sys.get_int_max_str_digits():,} digits") from None
     except RecursionError:
-        raise ReadError(f"{origin}: JSON nested too deeply to be an article set") from None
+        raise NestingError(f"{origin}: JSON nested too deeply to be an article set") from None
 
 
 # trafilatura's extraction modes, in the order tried: precision keeps the least furniture, but on
@@ -73,15 +76,27 @@ def html_to_text(html: str) -> str:
 
 
 def looks_like_html(text: str) -> bool:
+    """A page, or a fragment that opens with a tag and closes one (`<p>…</p><script>…`)."""
     head = text.lstrip()[:512].lower()
-    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in head)
+    return (
+        head.startswith(("<!doctype html", "<html"))
+        or ("<body" in head and "</" in head)
+        or (head[:1] == "<" and head[1:2].isalpha() and "</" in head)
+    )
+
+
+# an article's optional "format"; without it, HTML is detected (looks_like_html)
+ArticleFormat = Literal["text", "html"]
+FORMATS: tuple[str, ...] = get_args(ArticleFormat)
+
+
+def default_id(pos: int) -> str:
+    """An article without an id is known by its position in its set, counting from 0 (every entry point)."""
+    return str(pos)
 
 
 def articles_from_json(value: Any, origin: str, first_pos: int = 0) -> list[Article]:
-    """Accept an article, a list of articles, or an object with `articles` or `documents`.
-
-    Articles without an id get their position in the set (counting from `first_pos`).
-    """
+    """Accept an article, a list of articles, or an object with `articles` or `documents`."""
     if isinstance(value, dict):
         for key in ("articles", "documents"):
             if key in value:
@@ -89,23 +104,64 @@ def articles_from_json(value: Any, origin: str, first_pos: int = 0) -> list[Arti
         value = [value]
     if not isinstance(value, list):
         raise ReadError(f"{origin}: expected an article object or a list of articles")
-    return [article_from_json(item, first_pos + pos, origin) for pos, item in enumerate(value)]
+    return articles_from_items(value, origin, first_pos)
+
+
+def articles_from_items(items: Sequence[Any], origin: str, first_pos: int = 0) -> list[Article]:
+    """One Article per JSON item (`first_pos` is the first one's position); ids must come out unique.
+
+    An error's `param` is `origin[position].field`, so an HTTP caller passing `origin="articles"`
+    gets `articles[1].text`.
+    """
+    articles = [article_from_json(item, first_pos + i, origin) for i, item in enumerate(items)]
+    named = [isinstance(item, dict) and item.get("id") is not None for item in items]
+    seen: dict[str, int] = {}
+    for i, article in enumerate(articles):
+        if article.id not in seen:
+            seen[article.id] = i
+            continue
+        first = seen[article.id]
+
+        def how(j: int) -> str:
+            if named[j]:
+                return f"article {first_pos + j} names it"
+            return f"article {first_pos + j} has it by default (an article without an id is known by its position)"
+
+        raise InputError(
+            f"{origin}: article id {article.id!r} is used twice: {how(first)} and {how(i)}; "
+            "give each article its own id",
+            param=f"{origin}[{first_pos + i}].id",
+        )
+    return articles
 
 
 def article_from_json(item: Any, pos: int, origin: str) -> Article:
+    """A text or an object (`id`, `text`, `format`, `title`, …) → an Article; HTML is cleaned to its main text."""
+    where = f"{origin}[{pos}]"
     if isinstance(item, str):
         item = {"text": item}
     if not isinstance(item, dict):
-        raise ReadError(f"{origin}: article {pos} is not an object")
-    item = {"id": str(pos), **item}
-    if not isinstance(item["id"], str):
+        raise ReadError(f"{origin}: article {pos} is not an object", param=where)
+    item = dict(item)
+    if item.get("id") is None:
+        item["id"] = default_id(pos)
+    elif not isinstance(item["id"], str):
         item["id"] = str(item["id"])
+    fmt = item.pop("format", None)
+    if fmt is not None and fmt not in FORMATS:
+        raise ReadError(f"{origin}: article {pos}: format must be one of {', '.join(FORMATS)}", param=f"{where}.format")
+    text = item.get("text")
+    if isinstance(text, str) and (fmt == "html" or (fmt is None and looks_like_html(text))):
+        try:
+            item["text"] = html_to_text(text, f"{origin}: article {pos}")
+        except ReadError as exc:
+            raise ReadError(exc.message, param=f"{where}.text") from None
     try:
         return Article.model_validate(item)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ReadError(f"{origin}: article {pos}: {where}: {first['msg']}") from None
+        field = ".".join(str(p) for p in first["loc"])
+        raise ReadError(f"{origin}: article {pos}: {field}: {first['msg']}", param=f"{where}.{field}") from None
 
 
 def _parse_json_lines(text: str, origin: str) -> list[Article]:
@@ -124,7 +180,7 @@ def parse(text: str, origin: str, suffix: str, stem: str) -> list[Article]:
             value = json.loads(stripped)
         except json.JSONDecodeError:  # not one document: JSON Lines, one article (or list) per line
             return _parse_json_lines(text, origin)
-        except RecursionError:
+        except (RecursionError, ValueError):  # too deep, or a number too long to read
             value = load_json(stripped, origin)  # raises the ReadError
         return articles_from_json(value, origin)
     if suffix in HTML_SUFFIXES or looks_like_html(text):

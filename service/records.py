@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -24,19 +24,30 @@ def unicode_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(unicode_text)]
 ArticleId = Annotated[str, Field(min_length=1, max_length=512), AfterValidator(unicode_text)]
 
 
-class Article(BaseModel):
+class ArticleFields(BaseModel):
+    """The fields an article has at every entry point (the library, the API, JSON files)."""
+
+    text: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+
+
+class Article(ArticleFields):
+    """An article as the pipeline reads it: an id, and text that is Unicode throughout."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: ArticleId
-    text: Text
-    title: Text | None = None
-    source: Text | None = None
-    url: Text | None = None
-    published_at: datetime | None = None
+
+    @field_validator("text", "title", "source", "url")
+    @classmethod
+    def _unicode(cls, value: str | None) -> str | None:
+        return None if value is None else unicode_text(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,18 @@ pysbd, while being ~20x faster than syntok on news text (see docs/architecture.m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Protocol
+
+from service.lexicon import LEXICON
+
+# A lower-case word of three letters or more, a period, then a capital: a sentence boundary the
+# model may miss when it takes the word for an abbreviation (its list comes from legal text, where
+# "law." is one), unless the word is a known lower-case abbreviation.
+_MISSED_BOUNDARY = re.compile(r"\b(?P<word>[a-z]{3,})\.[\"”’']?(?=\s+[\"“‘']?[A-Z])")
+_ABBREVIATIONS = frozenset(LEXICON.lowercase_abbreviations)
 
 
 class _Tokenizer(Protocol):
@@ -72,11 +81,20 @@ def _pieces(text: str) -> Iterator[tuple[int, int]]:
     yield from ((start + a, start + b) for a, b in _char_spans(text[start:]))
 
 
+def _boundaries(part: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The sentence part[start:end], split again where the model missed a boundary."""
+    for match in _MISSED_BOUNDARY.finditer(part, start, end):
+        if match.group("word") not in _ABBREVIATIONS:
+            yield start, match.end()
+            start = match.end()
+    yield start, end
+
+
 def split_sentences(text: str, spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
     """Yield (start, end) offsets into `text` of every sentence inside the given spans, trimmed."""
     for span_start, span_end in spans:
         part = text[span_start:span_end]
-        for start, end in _pieces(part):
+        for start, end in (b for piece in _pieces(part) for b in _boundaries(part, *piece)):
             while start < end and part[start].isspace():
                 start += 1
             while end > start and part[end - 1].isspace():

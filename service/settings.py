@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)
     max_article_chars: int = Field(10_000_000, ge=1)
+    # batch and eval: a JSON Lines line (one set) longer than this is an error record, read past
+    # without being held, so memory stays bounded; 64 MiB is 100 articles of 600 KB each
+    max_line_bytes: int = Field(64 * 2**20, ge=1024)
 
     # -- HTTP service
     host: str = "127.0.0.1"
@@ -76,7 +79,17 @@ class Settings(BaseSettings):
     max_batch_sets: int = Field(8, ge=1, le=100)
     # requests summarised at once per process; more get 429 instead of queueing without bound
     max_in_flight: int = Field(8, ge=1)
+    # request bodies admitted at once per process, in bytes (the declared Content-Length; a chunked
+    # body counts as max_body_bytes); one request is always admitted. Summarising costs ~30 bytes
+    # of memory per body byte (a 10 MB article ~300 MB, benchmarks/hostile_http.py): two maximal
+    # bodies at once keep a worker under 1.5 GB, and on 2 cores more would only time out
+    max_in_flight_bytes: int = Field(21 * 2**20, ge=1024)
     request_timeout_s: float = Field(30.0, gt=0)
+    # a request body that sends no byte for this long is answered 408 and its connection closed
+    body_timeout_s: float = Field(10.0, gt=0)
+    # on SIGTERM, /ready and new work answer 503 this long before the listener closes, so load
+    # balancers (a Kubernetes readiness probe: periodSeconds 5) stop routing here first
+    drain_s: float = Field(5.0, ge=0)
     api_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

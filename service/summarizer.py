@@ -185,7 +185,7 @@ def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work
     sentences = list(work.sentences)
     for i in which:
         s = sentences[i]
-        spans, wording = trim(work.articles[s.doc_pos].text, s.char_start, s.char_end, settings.trimming)
+        spans, wording, _ = trim(work.articles[s.doc_pos].text, s.char_start, s.char_end, settings.trimming)
         sentences[i] = replace(s, spans=spans, text=wording, words=len(wording.split()))
     return replace(work, sentences=tuple(sentences))
 

@@ -12,12 +12,13 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from service import Article, Settings, Summarizer, Summary
 from service.api import create_app
+from service.errors import NewsbriefError
 from tests.conftest import SEEDS
 from tests.provenance import assert_traceable
+from tests.serving import client_for
 
 pytestmark = pytest.mark.anyio
 
@@ -39,11 +40,18 @@ class SlowSummarizer(Summarizer):
         super().__init__(settings)
         self.delay_s = delay_s
         self.release = threading.Event()
+        self.outcomes: list[str] = []  # per call: "brief", or the error kind the pipeline raised
 
     def summarize(self, articles: Sequence[Article], **kwargs: Any) -> Summary:
         if articles and articles[0].id.startswith("slow"):
             self.release.wait(self.delay_s)
-        return super().summarize(articles, **kwargs)
+        try:
+            summary = super().summarize(articles, **kwargs)
+        except NewsbriefError as exc:
+            self.outcomes.append(exc.kind)
+            raise
+        self.outcomes.append("brief")
+        return summary
 
 
 class BrokenSummarizer(Summarizer):
@@ -51,13 +59,6 @@ class BrokenSummarizer(Summarizer):
         if articles and articles[0].id == "boom":
             raise RuntimeError("secret internal detail")
         return super().summarize(articles, **kwargs)
-
-
-async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ async def test_operations_routes(client: httpx.AsyncClient) -> None:
     ("payload", "status", "kind", "param"),
     [
         ({"articles": []}, 422, "invalid_request", "articles"),
-        ({"articles": [{"title": "no text"}]}, 422, "invalid_request", "articles.0.text"),
+        ({"articles": [{"title": "no text"}]}, 422, "invalid_request", "articles[0].text"),
         ({"articles": [{"text": "x"}], "options": {"max_words": 0}}, 422, "invalid_request", "options.max_words"),
         ({"articles": [{"text": "x"}], "options": {"rewrite": "maybe"}}, 422, "invalid_request", "options.rewrite"),
         ({"articles": [{"text": "  \n "}]}, 422, "empty_input", "articles"),
@@ -227,12 +228,55 @@ async def test_overload_is_429_with_retry_after() -> None:
         assert 'newsbrief_rejections_total{reason="overloaded"} 1.0' in metrics
 
 
-async def test_deadline_is_504() -> None:
-    settings = Settings(request_timeout_s=0.2)
-    slow = SlowSummarizer(settings, delay_s=1.0)
+async def test_in_flight_bytes_are_bounded_before_the_body_is_read() -> None:
+    settings = Settings(max_in_flight_bytes=4096)
+    slow = SlowSummarizer(settings, delay_s=10)
     async for client in client_for(create_app(settings, slow)):
+        held: list[httpx.Response] = []
+        big: dict[str, Any] = {"articles": [{"id": "slow", "text": "A fact. " * 400}]}  # 3.2 KB of the 4 KB
+
+        async def hold(c: httpx.AsyncClient = client, out: list[httpx.Response] = held, body: Any = big) -> None:
+            out.append(await c.post("/v1/summaries", json=body))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(hold)
+            await anyio.sleep(0.2)
+            refused = await client.post("/v1/summaries", json={"articles": [{"text": "Another fact. " * 100}]})
+            small = await client.post("/v1/summaries", json={"articles": [{"text": "A small fact."}]})
+            slow.release.set()
+        assert_envelope(refused, 429, "overloaded")
+        assert "NEWSBRIEF_MAX_IN_FLIGHT_BYTES" in refused.json()["error"]["message"]
+        assert small.status_code == 200  # what fits the rest of the budget is let in
+        assert held[0].status_code == 200
+
+
+async def test_deadline_is_504_and_no_stage_runs_after_it() -> None:
+    settings = Settings(request_timeout_s=0.2, max_in_flight=1)
+    slow = SlowSummarizer(settings, delay_s=1.0)
+    app = create_app(settings, slow)
+    async for client in client_for(app):
         response = await client.post("/v1/summaries", json={"articles": [{"id": "slow", "text": "A fact."}]})
         assert_envelope(response, 504, "timeout")
+        gate = app.state.newsbrief.gate
+        assert gate.busy == 1  # the abandoned work still holds its slot until its thread ends
+        with anyio.fail_after(60):
+            while gate.busy:
+                await anyio.sleep(0.05)
+        assert slow.outcomes == ["timeout"]  # past the deadline the pipeline started no stage
+        assert (await client.post("/v1/summaries", json={"articles": [{"text": "A fact."}]})).status_code == 200
+
+
+async def test_a_batch_past_its_deadline_starts_no_later_set() -> None:
+    settings = Settings(request_timeout_s=0.2)
+    slow = SlowSummarizer(settings, delay_s=1.0)
+    app = create_app(settings, slow)
+    async for client in client_for(app):
+        sets = [{"articles": [{"id": "slow", "text": "A fact."}]}, {"articles": [{"text": "Another fact."}]}]
+        assert_envelope(await client.post("/v1/summaries:batch", json={"sets": sets}), 504, "timeout")
+        with anyio.fail_after(60):
+            while app.state.newsbrief.gate.busy:
+                await anyio.sleep(0.05)
+        assert slow.outcomes == ["timeout"]
 
 
 async def test_unexpected_failure_is_500_without_details() -> None:

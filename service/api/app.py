@@ -1,4 +1,4 @@
-"""The app factory: wiring only; behaviour lives in the routes, middleware and the pipeline."""
+"""The app factory: wiring only; behaviour lives in the routes, the intake, middleware and the pipeline."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 import structlog
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from service import __version__
-from service.api import errors, logs
+from service.api import envelope, logs
 from service.api.deps import AppState
 from service.api.gate import Gate
+from service.api.intake import Intake
 from service.api.metrics import Metrics
-from service.api.middleware import BodyLimit, RequestContext
+from service.api.middleware import CleanStartupFailure, RequestContext
 from service.api.routes import health, summaries
+from service.errors import ModelError
 from service.records import Article
 from service.settings import Settings
 from service.summarizer import Summarizer
@@ -29,45 +32,67 @@ WARMUP = [
 ]
 
 
+async def warm_up(state: AppState) -> None:
+    """Run every stage once so the first request is not the slow one, and load the rewrite model
+    (rewrite=auto|on). Any failure stops the start (no server that can never be ready), except a
+    model under rewrite=auto: extractive briefs are served and /info and newsbrief_rewrite_available
+    say why."""
+    settings = state.settings
+    # the limits lifted: a deployment with tiny limits must still warm every stage
+    lifted = settings.model_copy(update={"max_articles": len(WARMUP), "max_article_chars": 10_000})
+    warm = Summarizer(lifted, state.summarizer.representer)
+    await anyio.to_thread.run_sync(lambda: warm.summarize(WARMUP))
+    rewriter = state.summarizer.rewriter
+    if rewriter is None or settings.rewrite == "off":
+        return
+    try:
+        await anyio.to_thread.run_sync(rewriter.load)  # a model is loaded before /ready says so
+    except ModelError as exc:
+        if settings.rewrite == "on":
+            raise ModelError(f"NEWSBRIEF_REWRITE=on, but the rewrite model cannot be used: {exc.message}") from exc
+        state.rewrite_error = f"{exc.message} (rewrite=auto: extractive briefs are served)"
+        state.metrics.rewrite_available.labels(exc.reason).set(0)
+        log.warning("rewrite_model_unavailable", error=exc.message)
+        return
+    state.metrics.rewrite_available.labels("loaded").set(1)
+
+
 def create_app(settings: Settings | None = None, summarizer: Summarizer | None = None) -> FastAPI:
     settings = settings or Settings()
     logs.configure(settings.log_level)
+    metrics = Metrics.create()
     state = AppState(
         settings=settings,
         summarizer=summarizer or Summarizer(settings),
-        metrics=Metrics.create(),
-        gate=Gate(settings.max_in_flight),
+        metrics=metrics,
+        gate=Gate(settings.max_in_flight, settings.max_in_flight_bytes, metrics.in_flight),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Load and exercise every stage once so the first request is not the slow one."""
         try:
-            # default limits: a deployment with tiny limits must still warm every stage
-            warm = Summarizer(Settings(), state.summarizer.representer)
-            await anyio.to_thread.run_sync(lambda: warm.summarize(WARMUP))
-            rewriter = state.summarizer.rewriter
-            if rewriter is not None and settings.rewrite != "off":
-                await anyio.to_thread.run_sync(rewriter.load)  # a model is loaded before /ready says so
-            state.ready = True
-            log.info("ready", version=__version__)
-        except Exception as exc:  # a broken warm-up keeps /ready at 503 with the reason
-            state.warmup_error = f"warm-up failed: {exc}"
-            log.error("warmup_failed", error=repr(exc))
+            await warm_up(state)
+        except Exception as exc:
+            log.error("startup_failed", error=str(exc))
+            raise
+        state.ready = True
+        log.info("ready", version=__version__)
         yield
         state.draining = True
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets are served from the fastapi-offline package, not a CDN
+    app = FastAPIOffline(
         title="newsbrief",
         version=__version__,
         summary="One brief from many news reports, every sentence traceable to its sources.",
         lifespan=lifespan,
     )
     app.state.newsbrief = state
-    errors.install(app)
+    envelope.install(app)
     app.include_router(health.router)
     app.include_router(summaries.router)
     Instrumentator(registry=state.metrics.registry, excluded_handlers=["/metrics"]).instrument(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Intake, state=state, admitted=summaries.PATHS)
     app.add_middleware(RequestContext)
+    app.add_middleware(CleanStartupFailure)
     return app

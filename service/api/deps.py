@@ -1,14 +1,12 @@
-"""Dependencies shared by the routes: app state accessors and the optional bearer API key."""
+"""The app state the routes and the intake share, and its accessor."""
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.api.errors import ApiError
 from service.api.gate import Gate
 from service.api.metrics import Metrics
 from service.settings import Settings
@@ -23,7 +21,8 @@ class AppState:
     gate: Gate
     ready: bool = False
     draining: bool = False
-    warmup_error: str | None = field(default=None)
+    # why the configured rewrite model is not in use (rewrite=auto serves extractive briefs meanwhile)
+    rewrite_error: str | None = None
 
 
 def get_state(request: Request) -> AppState:
@@ -32,14 +31,3 @@ def get_state(request: Request) -> AppState:
 
 
 State = Annotated[AppState, Depends(get_state)]
-
-
-def require_api_key(request: Request, state: State) -> None:
-    """Bearer key check, constant time; off unless NEWSBRIEF_API_KEY is set."""
-    expected = state.settings.api_key
-    if expected is None:
-        return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        state.metrics.rejections.labels("unauthorized").inc()
-        raise ApiError(401, "unauthorized", "a valid API key is required: send `Authorization: Bearer <key>`")

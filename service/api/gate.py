@@ -1,51 +1,112 @@
-"""Bounded concurrency: a request either gets a slot now or is told to retry (429), never queued forever."""
+"""Bounded concurrency: a request either gets a slot now or is told to retry (429), never queued forever.
+
+The slot is taken before the body is read (service/api/intake.py), so refused requests cost no
+body memory, and given back when the request ends or, when its work runs in a thread, when that
+thread ends: abandoned work (after a 504) still counts against the limit until it really stops.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
 import anyio.to_thread
+from prometheus_client import Gauge
+
+from service.errors import DeadlineError
 
 T = TypeVar("T")
 
+# once idle after this many body bytes, free heap pages go back to the OS (a trim scans the heap:
+# worth it after large bodies, not after every small request)
+_TRIM_AFTER_BYTES = 2**20
+
+
+def give_back_memory() -> None:
+    """glibc keeps memory freed in worker threads' arenas resident; malloc_trim(0) returns the free
+    pages of every arena, so a worker's RSS comes back near idle after a flood (docs/benchmarks.md).
+    No-op where the C library has no malloc_trim."""
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:
+        trim(0)
+
 
 class Gate:
-    def __init__(self, slots: int) -> None:
-        self._slots = slots
-        self._busy = 0
+    """At most `slots` requests and `budget` body bytes at once (one request is always let in)."""
+
+    def __init__(self, slots: int, budget: int, in_flight: Gauge) -> None:
+        self._slots, self._budget = slots, budget
+        self._busy = self._bytes = self._since_trim = 0
         self._lock = threading.Lock()
         self._limiter = anyio.CapacityLimiter(slots)
+        self._in_flight = in_flight
 
     @property
     def busy(self) -> int:
         return self._busy
 
-    def try_enter(self) -> bool:
+    def admit(self, weight: int) -> Ticket | None:
+        """A slot for one request whose body is `weight` bytes, or None when the gate is full."""
         with self._lock:
-            if self._busy >= self._slots:
-                return False
+            if self._busy >= self._slots or (self._busy and self._bytes + weight > self._budget):
+                return None
             self._busy += 1
-            return True
+            self._bytes += weight
+        self._in_flight.inc()
+        return Ticket(lambda: self._leave(weight))
 
-    def leave(self) -> None:
+    def _leave(self, weight: int) -> None:
         with self._lock:
             self._busy -= 1
+            self._bytes -= weight
+            self._since_trim += weight
+            trim = self._busy == 0 and self._since_trim >= _TRIM_AFTER_BYTES
+            if trim:
+                self._since_trim = 0
+        self._in_flight.dec()
+        if trim:
+            threading.Thread(target=give_back_memory, daemon=True).start()  # off the event loop
 
-    async def run(self, work: Callable[[], T], timeout_s: float) -> T:
-        """Run `work` in a worker thread (off the event loop) within `timeout_s`.
-
-        The caller must hold a slot; it is given back when the thread ends, even after a timeout,
-        so abandoned work still counts against the limit until it really stops.
-        """
+    async def run(self, ticket: Ticket, work: Callable[[], T], timeout_s: float) -> T:
+        """Run `work` in a worker thread (off the event loop) within `timeout_s` (TimeoutError)."""
 
         def guarded() -> T:
+            if not ticket.share():  # the request ended (timed out) before this thread started
+                raise DeadlineError("the request ended before its work started")
             try:
                 return work()
             finally:
-                self.leave()
+                ticket.release()
 
         with anyio.fail_after(timeout_s):
             return await anyio.to_thread.run_sync(guarded, abandon_on_cancel=True, limiter=self._limiter)
+
+
+class Ticket:
+    """One request's slot, held by the request and, while it runs, by its worker thread; the slot
+    goes back to the gate when the last holder lets go."""
+
+    def __init__(self, on_free: Callable[[], None]) -> None:
+        self._on_free = on_free
+        self._lock = threading.Lock()
+        self._holders = 1
+
+    def share(self) -> bool:
+        """Add a holder; False once the slot has been given back."""
+        with self._lock:
+            if self._holders == 0:
+                return False
+            self._holders += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            last = self._holders == 0
+        if last:
+            self._on_free()

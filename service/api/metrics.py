@@ -1,12 +1,23 @@
-"""newsbrief_* Prometheus metrics, in a registry of the app's own (several apps can live in one process)."""
+"""newsbrief_* Prometheus metrics, in a registry of the app's own (several apps can live in one process).
+
+With several worker processes (`newsbrief serve --workers N`) every worker writes its values to a
+shared folder (prometheus-client's multiprocess mode) and `/metrics`, whichever worker answers,
+reads them all: one consistent view per pod.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 from service.result import Summary
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's switch; read when it is imported
 
 
 @dataclass(frozen=True)
@@ -17,6 +28,8 @@ class Metrics:
     input_chars: Histogram
     fallbacks: Counter
     rejections: Counter
+    rewrite_available: Gauge
+    in_flight: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -43,6 +56,19 @@ class Metrics:
                 "newsbrief_fallbacks", "Rewrites replaced by the extractive brief", ["reason"], registry=registry
             ),
             rejections=Counter("newsbrief_rejections", "Requests refused, by reason", ["reason"], registry=registry),
+            rewrite_available=Gauge(
+                "newsbrief_rewrite_available",
+                "1 when the configured rewrite model is loaded, 0 when it could not be (reason label; /info says more)",
+                ["reason"],
+                registry=registry,
+                multiprocess_mode="livemin",
+            ),
+            in_flight=Gauge(
+                "newsbrief_in_flight",
+                "Summary requests admitted and not finished (abandoned work after a 504 included)",
+                registry=registry,
+                multiprocess_mode="livesum",
+            ),
         )
 
     def observe(self, summary: Summary, chars: int) -> None:
@@ -50,3 +76,26 @@ class Metrics:
             self.stage_seconds.labels(stage).observe(ms / 1000)
         self.input_articles.observe(summary.articles)
         self.input_chars.observe(chars)
+
+    def exposition(self) -> bytes:
+        """The text format: this process's registry, or every worker's values in multiprocess mode."""
+        if not os.environ.get(MULTIPROCESS_DIR):
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+        return generate_latest(merged)
+
+
+@contextmanager
+def shared_between_workers() -> Iterator[None]:
+    """Multiprocess mode for the worker processes started inside: a fresh folder, removed after
+    (unless the operator set PROMETHEUS_MULTIPROC_DIR, which is then used as it is)."""
+    if os.environ.get(MULTIPROCESS_DIR):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="newsbrief-metrics-") as folder:
+        os.environ[MULTIPROCESS_DIR] = folder
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_DIR]

@@ -1,8 +1,7 @@
-"""Pure ASGI middleware: request ids + one JSON log line per request, and the streaming body limit."""
+"""Pure ASGI middleware: request ids + one JSON log line per request; clean start-up failures."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
@@ -10,63 +9,39 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.errors import NewsbriefError
+
 log = structlog.get_logger("newsbrief.access")
 
 
-async def _send_error(send: Send, status: int, kind: str, message: str, headers: list[tuple[bytes, bytes]]) -> None:
-    body = json.dumps({"error": {"type": kind, "message": message}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+class CleanStartupFailure:
+    """A failed start (warm-up, or rewrite=on with a model that cannot load) reported to uvicorn as
+    the exception's one-line message, where Starlette sends the traceback text; uvicorn then exits
+    non-zero."""
 
-
-class BodyLimit:
-    """Refuse bodies over `max_bytes` from Content-Length or while they stream in, before parsing."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
-        message = f"the request body is larger than {self.max_bytes} bytes (NEWSBRIEF_MAX_BODY_BYTES)"
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _send_error(send, 413, "body_too_large", message, [])
-                return
-        received = 0
-        started = refused = False
+        failed = False
 
-        async def limited_receive() -> Message:
-            nonlocal received, refused
-            msg = await receive()
-            if msg["type"] == "http.request":
-                received += len(msg.get("body", b""))
-                if received > self.max_bytes and not refused:
-                    refused = True
-                    if not started:
-                        await _send_error(send, 413, "body_too_large", message, [])
-                    return {"type": "http.disconnect"}  # the app stops reading; its answer is dropped
-            return msg
-
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            if refused:
+        async def held_send(message: Message) -> None:
+            nonlocal failed
+            if message["type"] == "lifespan.startup.failed":
+                failed = True  # sent below, once the exception that follows says why
                 return
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
+            await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except Exception:
-            if not refused:
+            await self.app(scope, receive, held_send)
+        except Exception as exc:
+            if not failed:
                 raise
+            reason = exc.message if isinstance(exc, NewsbriefError) else f"warm-up failed: {type(exc).__name__}: {exc}"
+            await send({"type": "lifespan.startup.failed", "message": reason})
 
 
 class RequestContext:

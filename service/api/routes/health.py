@@ -4,41 +4,58 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from service import __version__
-from service.api.deps import State
-from service.api.schemas import Health, Info, Ready
+from service.api.bodies import Health, Info, Ranker, Ready, RewriteStatus, ScorePart
+from service.api.deps import AppState, State
+from service.scoring import PARTS, weights
 from service.settings import MAX_WORDS_LIMIT
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:  # async: answered on the event loop, never waits for a thread
     """Cheap liveness: the process answers."""
     return Health(status="ok")
 
 
 @router.get("/ready", response_model=Ready, responses={503: {"model": Ready}})
-def ready(state: State) -> Response:
-    """Ready once warm-up is done; 503 before that and while draining for shutdown."""
+async def ready(state: State) -> Response:
+    """Ready once warm-up is done; 503 before that and while draining for shutdown. A rewrite
+    model that could not load under rewrite=auto does not make it unready: /info says why."""
     if state.draining:
         return JSONResponse(Ready(ready=False, reason="draining").model_dump(), status_code=503)
     if not state.ready:
-        reason = state.warmup_error or "warming up"
-        return JSONResponse(Ready(ready=False, reason=reason).model_dump(), status_code=503)
+        return JSONResponse(Ready(ready=False, reason="warming up").model_dump(), status_code=503)
     return JSONResponse(Ready(ready=True).model_dump())
 
 
 @router.get("/info", response_model=Info)
-def info(state: State) -> Info:
+async def info(state: State) -> Info:
     s = state.settings
+    rewriter = state.summarizer.rewriter
+    model = rewriter.name if rewriter is not None else None
     return Info(
         name="newsbrief",
         version=__version__,
-        ranker=f"lexrank+support+position+mmr/{state.summarizer.representer.name}",
-        model=state.summarizer.rewriter.name if state.summarizer.rewriter is not None else None,
+        ranker=Ranker(
+            representation=state.summarizer.representer.name,
+            parts={
+                p.name: ScorePart(role=p.role, weight=weights(s).get(p.name, 0.0), description=p.description)
+                for p in PARTS
+            },
+            selection=f"budgeted MMR (lambda {s.mmr_lambda})",
+            trimming=s.trimming,
+        ),
+        model=model,
+        rewrite=RewriteStatus(
+            mode=s.rewrite,
+            model=model,
+            loaded=rewriter is not None and rewriter.loaded,
+            reason=None if rewriter is not None and rewriter.loaded else _rewrite_reason(state),
+        ),
         limits={
             "max_body_bytes": s.max_body_bytes,
             "max_articles": s.max_articles,
@@ -46,11 +63,19 @@ def info(state: State) -> Info:
             "max_words": MAX_WORDS_LIMIT,
             "max_batch_sets": s.max_batch_sets,
             "max_in_flight": s.max_in_flight,
+            "max_in_flight_bytes": s.max_in_flight_bytes,
             "request_timeout_s": s.request_timeout_s,
+            "body_timeout_s": s.body_timeout_s,
         },
     )
 
 
+def _rewrite_reason(state: AppState) -> str:
+    if state.summarizer.rewriter is None:
+        return "no model is configured (NEWSBRIEF_REWRITE_MODEL)"
+    return state.rewrite_error or "not loaded yet: it loads on the first request that asks for rewrite=on"
+
+
 @router.get("/metrics", include_in_schema=False)
 def metrics(state: State) -> Response:
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

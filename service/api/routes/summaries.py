@@ -1,15 +1,19 @@
-"""POST /v1/summaries and /v1/summaries:batch."""
+"""POST /v1/summaries and /v1/summaries:batch.
+
+The API key, draining, content type and the in-flight slot are decided before the body is read
+(service/api/intake.py); these routes parse, then summarise in a worker thread under a deadline.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 
-from service.api.deps import AppState, State, require_api_key
-from service.api.errors import ApiError, status_of
-from service.api.schemas import (
+from service.api.bodies import (
     ArticleIn,
     BatchItem,
     BatchRequest,
@@ -19,36 +23,41 @@ from service.api.schemas import (
     SummaryRequest,
     SummaryResponse,
 )
-from service.errors import NewsbriefError
+from service.api.deps import AppState, State
+from service.api.envelope import ApiError, request_param, status_of
+from service.api.gate import Ticket
+from service.api.intake import TICKET
+from service.api.jsonbody import StrictJsonRoute
+from service.errors import DeadlineError, NewsbriefError
+from service.reading import articles_from_items
 from service.records import Article
 
 T = TypeVar("T")
 
-router = APIRouter(prefix="/v1", tags=["summaries"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["summaries"], route_class=StrictJsonRoute)
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 413, 422, 429, 503, 504)
+    code: {"model": ErrorResponse} for code in (400, 401, 408, 413, 415, 422, 429, 503, 504)
 }
 
 
-def _articles(given: list[ArticleIn]) -> list[Article]:
-    return [
-        Article(id=a.id if a.id is not None else str(pos), **a.model_dump(exclude={"id"}))
-        for pos, a in enumerate(given)
-    ]
+def _articles(given: list[ArticleIn], field: str) -> list[Article]:
+    """Through the readers every entry point shares: default ids, HTML cleaning, unique ids."""
+    return articles_from_items([a.model_dump(exclude_none=True) for a in given], field)
 
 
-def summarize_set(state: AppState, request: SummaryRequest, summary_id: str) -> SummaryResponse:
-    """The whole job for one set; runs in a worker thread."""
-    articles = _articles(request.articles)
+def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, deadline: float) -> SummaryResponse:
+    """The whole job for one set; runs in a worker thread. Past `deadline` no further stage starts."""
+    articles = _articles(request.articles, "articles")
     options = request.options
     summary = state.summarizer.summarize(
         articles,
         max_words=options.max_words,
         max_sentences=options.max_sentences,
         query=options.query,
-        known=_articles(request.known_articles),
+        known=_articles(request.known_articles, "known_articles"),
         rewrite=options.rewrite,
+        deadline=deadline,
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
     if summary.fallback_reason is not None:
@@ -67,22 +76,17 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str) -> 
     )
 
 
-async def _in_worker(state: AppState, work: Callable[[], T]) -> T:
-    """Admit (or refuse with 503/429), then run off the event loop within the deadline (504)."""
-    if state.draining:
-        state.metrics.rejections.labels("draining").inc()
-        raise ApiError(503, "unavailable", "the server is shutting down; retry on another instance", retry_after=1)
-    if not state.gate.try_enter():
-        state.metrics.rejections.labels("overloaded").inc()
-        raise ApiError(429, "overloaded", "too many requests in flight; retry shortly", retry_after=1)
+async def _in_worker(state: AppState, request: Request, work: Callable[[float], T]) -> T:
+    """Run `work(deadline)` off the event loop on the slot the intake took; 504 past the deadline."""
+    ticket: Ticket = request.scope["state"][TICKET]
+    timeout = state.settings.request_timeout_s
+    deadline = time.monotonic() + timeout
     try:
-        return await state.gate.run(work, state.settings.request_timeout_s)
-    except TimeoutError:
+        return await state.gate.run(ticket, lambda: work(deadline), timeout)
+    except (TimeoutError, DeadlineError):
         state.metrics.rejections.labels("timeout").inc()
         raise ApiError(
-            504,
-            "timeout",
-            f"summarising took longer than {state.settings.request_timeout_s} s (NEWSBRIEF_REQUEST_TIMEOUT_S)",
+            504, "timeout", f"summarising took longer than {timeout:g} s (NEWSBRIEF_REQUEST_TIMEOUT_S)"
         ) from None
 
 
@@ -93,7 +97,8 @@ def _request_id(request: Request) -> str:
 @router.post("/summaries", response_model=SummaryResponse, responses=ERRORS)
 async def create_summary(body: SummaryRequest, request: Request, state: State) -> SummaryResponse:
     """Summarise one article set into one brief with provenance."""
-    response = await _in_worker(state, lambda: summarize_set(state, body, _request_id(request)))
+    summary_id = _request_id(request)
+    response = await _in_worker(state, request, lambda deadline: summarize_set(state, body, summary_id, deadline))
     request.scope["state"]["log"] = {
         "articles": len(body.articles),
         "mode": response.mode,
@@ -116,17 +121,20 @@ async def create_summaries(body: BatchRequest, request: Request, state: State) -
         )
     base = _request_id(request)
 
-    def work() -> list[BatchItem]:
+    def work(deadline: float) -> list[BatchItem]:
         items = []
         for i, one in enumerate(body.sets):
             try:
-                items.append(BatchItem(result=summarize_set(state, one, f"{base}-{i}"), status=200))
+                items.append(BatchItem(result=summarize_set(state, one, f"{base}-{i}", deadline), status=200))
+            except DeadlineError:
+                raise  # the whole request is a 504: no later set starts
             except NewsbriefError as exc:
-                items.append(
-                    BatchItem(
-                        error=ErrorBody(type=exc.kind, message=exc.message, param=exc.param), status=status_of(exc)
-                    )
-                )
+                error = ErrorBody(type=exc.kind, message=exc.message, param=request_param(exc.param, f"sets[{i}]."))
+                items.append(BatchItem(error=error, status=status_of(exc)))
         return items
 
-    return BatchResponse(results=await _in_worker(state, work))
+    return BatchResponse(results=await _in_worker(state, request, work))
+
+
+# what the intake admits (API key, gate slot) before the body is read
+PATHS = frozenset(route.path for route in router.routes if isinstance(route, APIRoute))
