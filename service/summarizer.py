@@ -119,7 +119,9 @@ def validate(
     _check_limits(articles, settings, "articles")
     _check_limits(known, settings, "known")
     if all(not a.text.strip() for a in articles):
-        raise EmptyInputError("every article is empty or whitespace", param="articles")
+        raise EmptyInputError(
+            "every article is empty or whitespace (a web page without article text reads as empty)", param="articles"
+        )
 
 
 def segment(article: Article, pos: int, cleaned: CleanArticle) -> list[Sentence]:
