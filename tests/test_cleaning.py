@@ -9,6 +9,7 @@ import pytest
 
 from service.boilerplate import BOILERPLATE
 from service.cleaning import clean, clean_set, is_furniture
+from service import Summarizer
 from service.records import Article
 from service.summarizer import segment_all
 
@@ -52,6 +53,14 @@ def test_trailer_drops_everything_after_read_more() -> None:
         ("PINE RIDGE, S.D. (AP) -- President Clinton arrived.", "President Clinton arrived."),
         ("(AP) — Something happened today.", "Something happened today."),
         ("WASHINGTON -- The Senate voted on Monday.", "The Senate voted on Monday."),
+        ("LONDON, March 3 (AP) — Lawmakers voted to delay the measure.", "Lawmakers voted to delay the measure."),
+        # a place in mixed case, its source tag glued to the first word (the page lost the space)
+        ("Hong Kong (CNN Business)A muddled view of the economy emerged.", "A muddled view of the economy emerged."),
+        ("Hong Kong, March 3 (Wire Service)Shares fell.", "Shares fell."),
+        ("São Paulo (Reuters)Brazil's central bank held rates.", "Brazil's central bank held rates."),
+        ("(CNN)The mayor spoke on Monday.", "The mayor spoke on Monday."),
+        ("Rio de Janeiro (AP) — The carnival began on Friday.", "The carnival began on Friday."),
+        ("New York (Wire) -- \"We are ready,\" the mayor said.", "\"We are ready,\" the mayor said."),
         ("U.S. officials said so on Friday.", "U.S. officials said so on Friday."),
         ("- The bridge will have four lanes.", "The bridge will have four lanes."),
         ("• Tolls will pay for its upkeep.", "Tolls will pay for its upkeep."),
@@ -61,6 +70,33 @@ def test_trailer_drops_everything_after_read_more() -> None:
 )
 def test_datelines_and_bullets_are_stripped(line: str, expected: str) -> None:
     assert kept(line) == [expected]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a name and its tag before a mere space, a lower-case word or a dash that opens an aside
+        "Hong Kong (CNN Business) A muddled view of the economy emerged.",
+        "The European Central Bank (ECB) President said rates would stay.",
+        "Senator Jane Doe (D) said she would vote for the bill.",
+        "The European Central Bank (ECB) — which sets rates — met on Thursday.",
+        "Shares of Example Corp (EXC) fell 5 percent in early trading.",
+    ],
+)
+def test_a_name_and_its_tag_in_a_sentence_are_not_a_dateline(line: str) -> None:
+    assert kept(line) == [line]
+
+
+def test_a_glued_dateline_never_joins_the_place_to_the_first_word(summarizer: Summarizer) -> None:
+    text = (
+        "Hong Kong (CNN Business)A muddled view of the economy emerged on Tuesday as factory orders fell "
+        "for a third month while retail sales rose, the government said.\n"
+        "Analysts said the figures pointed to a slow recovery in the second half of the year."
+    )
+    summary = summarizer.summarize([Article(id="a", text=text)], max_words=60)
+    assert summary.sentences[0].text.startswith("A muddled view of the economy")
+    for glued in ("Hong KongA", "Hong Kong A", "Business)"):
+        assert glued not in summary.brief
 
 
 @pytest.mark.parametrize(
