@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from service import Summarizer
 from service.boilerplate import BOILERPLATE
 from service.cleaning import clean, clean_set, is_furniture
-from service import Summarizer
 from service.records import Article
 from service.summarizer import segment_all
 
@@ -60,7 +60,7 @@ def test_trailer_drops_everything_after_read_more() -> None:
         ("São Paulo (Reuters)Brazil's central bank held rates.", "Brazil's central bank held rates."),
         ("(CNN)The mayor spoke on Monday.", "The mayor spoke on Monday."),
         ("Rio de Janeiro (AP) — The carnival began on Friday.", "The carnival began on Friday."),
-        ("New York (Wire) -- \"We are ready,\" the mayor said.", "\"We are ready,\" the mayor said."),
+        ('New York (Wire) -- "We are ready," the mayor said.', '"We are ready," the mayor said.'),
         ("U.S. officials said so on Friday.", "U.S. officials said so on Friday."),
         ("- The bridge will have four lanes.", "The bridge will have four lanes."),
         ("• Tolls will pay for its upkeep.", "Tolls will pay for its upkeep."),

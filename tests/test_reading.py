@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service import InputError, ReadError, Summarizer
-from service.reading import html_to_text, read_paths
+from service import EmptyInputError, InputError, ReadError, Summarizer
+from service.reading import articles_from_items, html_to_text, read_paths
 
 HTML = """<!DOCTYPE html><html><head><title>T</title></head><body>
 <nav><a href="/">Home</a> | <a href="/world">World</a></nav>
@@ -90,6 +90,19 @@ def test_a_set_without_any_readable_page_is_an_error(tmp_path: Path) -> None:
         (tmp_path / name).write_text(BLANK, encoding="utf-8")
     with pytest.raises(ReadError, match="no article text"):
         read_paths([str(tmp_path)])
+
+
+def test_an_unreadable_html_article_in_json_is_left_out_with_a_note(summarizer: Summarizer) -> None:
+    """The API, JSON files and batch read articles alike: an HTML article without text is left out."""
+    articles = articles_from_items(
+        [{"id": "blank", "text": BLANK}, {"id": "harbour", "text": FURNISHED, "format": "html"}], "articles"
+    )
+    assert [(a.id, bool(a.text)) for a in articles] == [("blank", False), ("harbour", True)]
+    summary = summarizer.summarize(articles, max_words=60)
+    assert {s.doc_id for s in summary.sentences} == {"harbour"}
+    assert any("'blank'" in note and "left out" in note for note in summary.notes)
+    with pytest.raises(EmptyInputError, match="web page without article text"):
+        summarizer.summarize(articles[:1], max_words=60)
 
 
 def test_json_and_json_lines(tmp_path: Path) -> None:
