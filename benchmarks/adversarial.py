@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from service import Article, NewsbriefError, Settings, Summarizer
-from service.cleaning import clean
+from service.cleaning import clean, clean_set
 from service.faithfulness import check
 from service.reading import parse
 from service.segmentation import split_sentences
@@ -58,6 +58,7 @@ STAGES: dict[str, Callable[[str], object]] = {
     "read_text": lambda t: parse(t, "a.txt", ".txt", "a"),
     "read_html": lambda t: parse(f"<html><body><article><p>{t}</p></article></body></html>", "a.html", ".html", "a"),
     "clean": clean,
+    "clean_set": lambda t: clean_set([t, t[: len(t) // 2], t[len(t) // 2 :]]),
     "segment": lambda t: list(split_sentences(t, clean(t).spans)),
     "trim": _trim_all,
     "check_rewrite": lambda t: check(t, [_SHORT], 0.3),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from service.backends import Rewriter, make_rewriter
-from service.cleaning import clean
+from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
 from service.records import Article, Sentence, unicode_text
@@ -119,29 +119,40 @@ def validate(
     _check_limits(articles, settings, "articles")
     _check_limits(known, settings, "known")
     if all(not a.text.strip() for a in articles):
-        raise EmptyInputError("every article is empty or whitespace", param="articles")
+        raise EmptyInputError(
+            "every article is empty or whitespace (a web page without article text reads as empty)", param="articles"
+        )
 
 
-def segment(article: Article, pos: int) -> list[Sentence]:
-    """The readable sentences of one article, with offsets into its original text."""
+def segment(article: Article, pos: int, cleaned: CleanArticle) -> list[Sentence]:
+    """The readable sentences of one article, with offsets into its original text; a furniture
+    sentence (a promo inside a paragraph) is left out as the segmenter bounds it."""
+    text = article.text
+    spans = readable_sentences(text, [list(split_sentences(text, [line])) for line in cleaned.spans])
     return [
-        Sentence(article.id, pos, i, start, end, ((start, end),), text, len(text.split()))
-        for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans))
-        for text in [article.text[start:end]]
+        Sentence(article.id, pos, i, start, end, ((start, end),), sentence, len(sentence.split()))
+        for i, (start, end) in enumerate(spans)
+        for sentence in [text[start:end]]
     ]
 
 
+def segment_all(articles: Sequence[Article]) -> list[list[Sentence]]:
+    """Clean the articles as one set (a line several of them repeat may be page furniture), then segment."""
+    cleaned = clean_set([a.text for a in articles])
+    return [segment(article, pos, spans) for pos, (article, spans) in enumerate(zip(articles, cleaned, strict=True))]
+
+
 def segment_set(work: Work) -> Work:
-    """clean + segment every article (and the known ones); note articles with nothing readable."""
-    found = [segment(article, pos) for pos, article in enumerate(work.articles)]
+    """clean + segment every article (and the known ones); name the articles left out, with nothing readable."""
+    found = segment_all(work.articles)
     notes = tuple(
-        f"article {a.id!r} has no readable sentence after boilerplate removal"
+        f"article {a.id!r} has no readable sentence (empty, or only boilerplate): left out of the brief"
         for a, sentences in zip(work.articles, found, strict=True)
-        if not sentences and a.text.strip()
+        if not sentences
     )
     if not any(found):
         raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
-    known = tuple(s.text for pos, article in enumerate(work.known) for s in segment(article, pos))
+    known = tuple(s.text for sentences in segment_all(work.known) for s in sentences)
     return replace(
         work,
         notes=work.notes + notes,

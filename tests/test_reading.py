@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service import InputError, ReadError
-from service.reading import read_paths
+from service import EmptyInputError, InputError, ReadError, Summarizer
+from service.reading import articles_from_items, html_to_text, read_paths
 
 HTML = """<!DOCTYPE html><html><head><title>T</title></head><body>
 <nav><a href="/">Home</a> | <a href="/world">World</a></nav>
@@ -30,6 +30,79 @@ def test_html_is_converted_to_text(tmp_path: Path) -> None:
     [article] = read_paths([str(page)])
     assert "Qin Gang" in article.text
     assert "Home" not in article.text
+
+
+P1 = (
+    "The harbour authority approved a plan on Monday to dredge the main shipping channel, a project that "
+    "will take three years and cost about 60 million dollars, its chairman said."
+)
+P2 = (
+    "Shipping companies had asked for a deeper channel for a decade, saying the largest container ships "
+    "could only enter the port at high tide."
+)
+P3 = "Environmental groups said they would study the plan before deciding whether to challenge it in court."
+FURNISHED = f"""<!DOCTYPE html><html><head><title>Harbour to be dredged</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sport">Sport</a></li></ul></nav>
+<div class="share"><a href="#">Share on Facebook</a> <a href="#">Share on Twitter</a> <a href="#">Email</a></div>
+<article><h1>Harbour to be dredged</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>
+<aside class="related"><h3>Related stories</h3><ul>
+<li><a href="/a">Port traffic hits a record high in the first quarter</a></li>
+<li><a href="/b">New cranes arrive at the container terminal</a></li>
+<li><a href="/c">Ferry timetable changes for the summer season</a></li></ul></aside>
+<section id="comments"><h3>3 comments</h3><div class="comment">
+<p>About time they fixed the channel, I have waited years for this news.</p></div></section>
+<footer><p>Copyright 2024 Example Harbour News. All rights reserved.</p><a href="/privacy">Privacy</a></footer>
+</body></html>"""
+# a page without any text: an image and a script
+BLANK = "<html><body><img src='front.jpg' alt=''><script>var page = 1;</script></body></html>"
+# an old layout table: trafilatura's precision mode finds nothing in it, recall mode finds the article
+TABLE_LAYOUT = f"""<html><head><title>Harbour to be dredged</title></head><body><table width="100%">
+<tr><td>{P1}</td></tr><tr><td>{P2}</td></tr><tr><td>{P3}</td></tr></table></body></html>"""
+
+
+def test_page_structure_keeps_the_article_only() -> None:
+    """Navigation, share bar, related-link list (link density), comments and footer all go."""
+    text = html_to_text(FURNISHED)
+    assert [line for line in text.splitlines() if line.endswith(".")] == [P1, P2, P3]
+    for furniture in ("Home", "Share on", "Port traffic", "About time", "Copyright", "Privacy"):
+        assert furniture not in text
+
+
+def test_recall_mode_reads_a_page_precision_mode_finds_nothing_in() -> None:
+    import trafilatura
+
+    assert not trafilatura.extract(TABLE_LAYOUT, favor_precision=True, include_tables=False)
+    assert all(p in html_to_text(TABLE_LAYOUT) for p in (P1, P2, P3))
+
+
+def test_an_unreadable_page_is_left_out_with_a_note(tmp_path: Path, summarizer: Summarizer) -> None:
+    (tmp_path / "harbour.html").write_text(FURNISHED, encoding="utf-8")
+    (tmp_path / "blank.html").write_text(BLANK, encoding="utf-8")
+    articles = read_paths([str(tmp_path)])
+    assert [(a.id, bool(a.text)) for a in articles] == [("blank", False), ("harbour", True)]
+    summary = summarizer.summarize(articles, max_words=60)
+    assert {s.doc_id for s in summary.sentences} == {"harbour"}
+    assert any("'blank'" in note and "left out" in note for note in summary.notes)
+
+
+def test_a_set_without_any_readable_page_is_an_error(tmp_path: Path) -> None:
+    for name in ("a.html", "b.html"):
+        (tmp_path / name).write_text(BLANK, encoding="utf-8")
+    with pytest.raises(ReadError, match="no article text"):
+        read_paths([str(tmp_path)])
+
+
+def test_an_unreadable_html_article_in_json_is_left_out_with_a_note(summarizer: Summarizer) -> None:
+    """The API, JSON files and batch read articles alike: an HTML article without text is left out."""
+    articles = articles_from_items(
+        [{"id": "blank", "text": BLANK}, {"id": "harbour", "text": FURNISHED, "format": "html"}], "articles"
+    )
+    assert [(a.id, bool(a.text)) for a in articles] == [("blank", False), ("harbour", True)]
+    summary = summarizer.summarize(articles, max_words=60)
+    assert {s.doc_id for s in summary.sentences} == {"harbour"}
+    assert any("'blank'" in note and "left out" in note for note in summary.notes)
+    with pytest.raises(EmptyInputError, match="web page without article text"):
+        summarizer.summarize(articles[:1], max_words=60)
 
 
 def test_json_and_json_lines(tmp_path: Path) -> None:

@@ -124,8 +124,10 @@ def test_boilerplate_only_article_is_noted_and_skipped(summarizer: Summarizer, s
 
 @pytest.mark.slow
 def test_five_megabyte_article_is_summarised_whole(summarizer: Summarizer, seed_articles: list[Article]) -> None:
-    paragraph = "\n".join(seed_articles[4].text.splitlines()[:20]) + "\n"
-    text = paragraph * (5_000_000 // len(paragraph) + 1)
+    lines = seed_articles[4].text.splitlines()[:20]
+    copies = 5_000_000 // sum(len(line) + 1 for line in lines) + 1
+    # numbered copies: cleaning drops a line the article repeats word for word
+    text = "".join(f"In copy {n}, {line}\n" for n in range(copies) for line in lines)
     summary = summarizer.summarize([Article(id="big", text=text)], max_words=80)
     assert 0 < summary.budget.words <= 80
     assert summary.candidates > 30_000  # every sentence was read, none cut off
