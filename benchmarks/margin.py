@@ -25,12 +25,13 @@ def main() -> None:
     parser.add_argument("--system", default="newsbrief (query)", choices=list(SYSTEMS))
     parser.add_argument("--peer", nargs="+", default=["sumy LexRank"], choices=list(SYSTEMS))
     parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument("--held-out-model", type=Path, help="salience model trained without this data")
     args = parser.parse_args()
 
     clusters, words = read_clusters(args.data, None)
     scores = {}
     for name in [args.system, *args.peer]:
-        run = SYSTEMS[name]()
+        run = SYSTEMS[name](args.held_out_model)
         scores[name] = [rouge(run(cluster, words), cluster.references, words).recall for cluster in clusters]
     rng = random.Random(0)
     draws = [[rng.randrange(len(clusters)) for _ in clusters] for _ in range(args.samples)]
