@@ -49,7 +49,6 @@ CONCEPT_FEATURES = (
     "capitalised",  # share of occurrences with a capitalised word not at the sentence start
     "digit",
     "query_max",  # best query relevance of a sentence holding it
-    "unigram",  # a single content word rather than a bigram
 )
 SENTENCE_FEATURES = (
     "bias",
@@ -142,32 +141,34 @@ def load_model(path: Path | None = None) -> SalienceModel:
 
 
 _STOP = frozenset(ENGLISH_STOP_WORDS)
-# texts up to this long are cached, as in representation.py (a trimmed contender is tokenised again)
-_CACHED_CHARS = 2000
+# a sentence is read up to this many characters: longer is no sentence a brief can use as written
+# (news sentences run to ~300; trimming.py leaves longer ones whole), and it bounds the cost of a
+# set and the cache (2**14 entries of at most this: ~30 MB, as in representation.py)
+_READ_CHARS = 2000
 
 
-def _tokenise(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+@lru_cache(maxsize=2**14)
+def _read(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     words = _WORD.findall(text)
     return tuple(_STEMMER.stemWords([w.lower() for w in words])), tuple(
         i > 0 and w[:1].isupper() for i, w in enumerate(words)
     )
 
 
-_cached_tokens = lru_cache(maxsize=2**14)(_tokenise)
-
-
 def _tokens(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     """Stemmed lower-case words (stop words kept: they are half of most bigrams) and whether each
-    is written capitalised after the first word."""
-    return _cached_tokens(text) if len(text) <= _CACHED_CHARS else _tokenise(text)
+    is written capitalised after the first word; cached, since a trimmed contender is read again."""
+    return _read(text[:_READ_CHARS])
 
 
 def concepts(text: str) -> list[str]:
-    """The distinct concepts of `text`, in order: each bigram holding a content word, and each
-    content word (ROUGE-2 counts bigrams, ROUGE-1 words)."""
+    """The distinct concepts of `text`, in order: its stemmed bigrams that hold a content word.
+
+    Content words as concepts too (weighted by the same model, scaled 0.1 or 0.3) scored the same
+    or lower in leave-clusters-out CV on both DUC sets (docs/benchmarks.md §1).
+    """
     stems, _ = _tokens(text)
-    bigrams = (f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP)
-    return list(dict.fromkeys([*bigrams, *(w for w in stems if w not in _STOP)]))
+    return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,20 +209,16 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     doc_of = np.array([s.doc_pos for s in sentences], dtype=np.int64)
     stop = np.array([w in _STOP for w in words], dtype=bool)
     digit = np.array([any(c.isdigit() for c in w) for w in words], dtype=bool)
-    # bigrams within a sentence that hold a content word, and content words; key = a * (v + 1) + b,
-    # with b = v for a single word
+    # the bigrams within a sentence that hold a content word, as keys a * v + b
     pair = sentence[1:] == sentence[:-1]
     first, second = token[:-1][pair], token[1:][pair]
     bigram = ~(stop[first] & stop[second])
-    single = ~stop[token]
-    keys = np.concatenate([first[bigram] * (v + 1) + second[bigram], token[single] * (v + 1) + v])
-    holder = np.concatenate([sentence[:-1][pair][bigram], sentence[single]])
-    capitalised = np.concatenate([(cap[:-1][pair] | cap[1:][pair])[bigram], cap[single]])
+    keys = first[bigram] * v + second[bigram]
+    holder = sentence[:-1][pair][bigram]
+    capitalised = (cap[:-1][pair] | cap[1:][pair])[bigram]
     unique, concept = np.unique(keys, return_inverse=True)
     m = len(unique)
-    a, b = unique // (v + 1), unique % (v + 1)
-    is_bigram = b < v
-    b_word = np.where(is_bigram, b, a)  # a single word stands for both of its "words"
+    a, b = unique // v, unique % v
     # one row per (sentence, concept) that holds it
     occurrence, where = np.unique(holder * m + concept, return_inverse=True)
     rows, cols = occurrence // m, occurrence % m
@@ -231,9 +228,9 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     word_docs = np.bincount(np.unique(token * (doc_count + 1) + doc_of[sentence]) // (doc_count + 1), minlength=v)
     share = word_docs / max(doc_count, 1)
     content_a = np.where(stop[a], np.inf, share[a])
-    content_b = np.where(stop[b_word], np.inf, share[b_word])
+    content_b = np.where(stop[b], np.inf, share[b])
     low = np.minimum(content_a, content_b)
-    high = np.maximum(np.where(stop[a], -np.inf, share[a]), np.where(stop[b_word], -np.inf, share[b_word]))
+    high = np.maximum(np.where(stop[a], -np.inf, share[a]), np.where(stop[b], -np.inf, share[b]))
     zeros = np.zeros(len(sentences))
 
     def best(values: np.ndarray) -> np.ndarray:
@@ -242,10 +239,7 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     def average(values: np.ndarray) -> np.ndarray:
         return _per_concept(cols, values[rows], m, "sum") / np.maximum(counts, 1.0)
 
-    names = tuple(
-        f"{words[x]} {words[y]}" if two else words[x]
-        for x, y, two in zip(a.tolist(), b.tolist(), is_bigram.tolist(), strict=True)
-    )
+    names = tuple(f"{words[x]} {words[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True))
     features = {
         "bias": np.ones(m),
         "doc_share": docs / max(doc_count, 1),
@@ -259,11 +253,10 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
         "terms_max": best(parts["terms"]),
         "word_share_min": low,
         "word_share_max": high,
-        "stopword": (stop[a] | stop[b_word]).astype(np.float64),
+        "stopword": (stop[a] | stop[b]).astype(np.float64),
         "capitalised": _per_concept(cols, held_capitalised, m, "sum") / np.maximum(counts, 1.0),
-        "digit": (digit[a] | digit[b_word]).astype(np.float64),
+        "digit": (digit[a] | digit[b]).astype(np.float64),
         "query_max": best(parts.get("query", zeros)),
-        "unigram": (~is_bigram).astype(np.float64),
     }
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(sentences), m))
     return Concepts(names, incidence, features)
