@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from service import Settings
-from service.batch import parse_set, run_batch
+from service.batch import run_batch
+from service.sets import parse_set
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def sumy_lexrank_rate(source: Path, words: int) -> float:

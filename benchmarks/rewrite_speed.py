@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,15 +23,14 @@ from typing import Any
 
 import torch
 import transformers
+from seed_tokenizer import seed_tokenizer  # benchmarks/seed_tokenizer.py (tests build their tiny T5 with it too)
+
+from service import Article, Settings, Summarizer
+from service.backends import max_new_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the seeds tokenizer is the tests' one
-
-from service import Article, Settings, Summarizer  # noqa: E402
-from tests.seed_tokenizer import seed_tokenizer  # noqa: E402
-
 WORDS = 100
-NEW_TOKENS = int(WORDS * 1.6) + 16  # what TransformersRewriter asks for at this budget
+NEW_TOKENS = max_new_tokens(WORDS)  # what the transformers backend asks for at this budget
 CHAT = "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }}\n{% endfor %}<assistant>"
 
 

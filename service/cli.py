@@ -5,24 +5,29 @@ Every expected failure is printed as one `error: …` line with exit code 2; no 
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 
 from service.errors import NewsbriefError
 from service.reading import read_paths
 from service.rendering import Format, render
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, Settings
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, FaithfulnessPolicy, RewriteMode, Settings
 from service.summarizer import Summarizer
+
+if TYPE_CHECKING:
+    from service.batch import BatchStats
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Multi-document news briefs with provenance.")
 
 T = TypeVar("T")
 Engine = Literal["local", "ray"]
-RewriteMode = Literal["off", "auto", "on"]
 
 MaxWords = Annotated[
     int | None, typer.Option("--max-words", min=1, max=MAX_WORDS_LIMIT, help="Word budget of the brief.")
@@ -30,11 +35,26 @@ MaxWords = Annotated[
 MaxSentences = Annotated[
     int | None, typer.Option("--max-sentences", min=1, max=MAX_SENTENCES_LIMIT, help="Sentence budget of the brief.")
 ]
+Rewrite = Annotated[
+    RewriteMode | None,
+    typer.Option(help="Abstractive rewrite: off, auto (when the model is loaded) or on (NEWSBRIEF_REWRITE)."),
+]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Rewrite model: a name from `models list`, a hub id, a folder or a .gguf (NEWSBRIEF_REWRITE_MODEL).",
+    ),
+]
+Faithfulness = Annotated[
+    FaithfulnessPolicy | None,
+    typer.Option(help="strict: an unfaithful rewrite falls back to the extractive brief; flag: keep it, list why."),
+]
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
+    return typer.Exit(code)
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -46,14 +66,37 @@ def _guard(action: Callable[[], T]) -> T:
         raise _fail(f"{exc.filename or 'I/O'}: {exc.strerror}") from None
 
 
-def _settings() -> Settings:
+@contextmanager
+def _interruptible(output: Path) -> Iterator[None]:
+    """SIGINT and SIGTERM end a batch run with one line and exit code 128 + the signal's number; the
+    output then holds whole records only, and --resume completes it."""
+    received: list[int] = [signal.SIGINT]
+
+    def on_term(signum: int, _frame: FrameType | None) -> None:
+        received[0] = signum
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        name = signal.Signals(received[0]).name
+        message = f"interrupted by {name}; {output} holds whole records only: --resume completes it"
+        raise _fail(message, 128 + received[0]) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _settings(**options: object) -> Settings:
+    """The one Settings of this command: the environment, with the options given on the command line."""
     from pydantic import ValidationError
 
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         raise _fail(f"setting NEWSBRIEF_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+    return settings.model_copy(update={k: v for k, v in options.items() if v is not None})
 
 
 @app.command()
@@ -72,9 +115,12 @@ def summarize(
         typer.Option(help="Articles already read (repeatable): the brief tells what is new since them."),
     ] = None,
     timings: Annotated[bool, typer.Option(help="Include stage timings in JSON output.")] = False,
+    rewrite: Rewrite = None,
+    model: Model = None,
+    faithfulness: Faithfulness = None,
 ) -> None:
     """Summarise one article set into one brief."""
-    summarizer = Summarizer(_settings())
+    summarizer = Summarizer(_settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness))
     articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
     already_read = _guard(lambda: read_paths(known)) if known else []
     summary = _guard(
@@ -99,24 +145,29 @@ def batch(
     max_words: MaxWords = None,
     max_sentences: MaxSentences = None,
     workers: Annotated[int, typer.Option(min=1, help="Local worker processes; output keeps input order.")] = 1,
-    resume: Annotated[bool, typer.Option(help="Skip sets already in OUTPUT and append the rest.")] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Skip the input lines OUTPUT has records for (by line number); append the rest.")
+    ] = False,
     engine: Annotated[
         Engine, typer.Option(help="local processes, or Ray Data (pip install 'newsbrief[ray]').")
     ] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address; default: start Ray locally.")] = None,
     progress: Annotated[bool, typer.Option(help="Progress bar with rate and ETA on stderr.")] = True,
+    rewrite: Rewrite = None,
+    model: Model = None,
+    faithfulness: Faithfulness = None,
 ) -> None:
     """Summarise many article sets; a bad line gives an error record and the run goes on."""
-    from tqdm import tqdm
-
-    from service.batch import run_batch
-
-    settings = _settings()
-    if input_path != "-" and not Path(input_path).is_file():
+    settings = _settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness)
+    if input_path != "-" and not Path(input_path).exists():
         raise _fail(f"{input_path}: no such file")
+    if input_path != "-" and Path(input_path).is_dir():
+        raise _fail(f"{input_path}: a folder; batch reads one JSON Lines file")
     if engine == "ray":
         if resume:
             raise _fail("--resume works with the local engine; a Ray job reruns whole")
+        if input_path == "-":
+            raise _fail("the ray engine reads a file; stdin works with the local engine")
         from service.distributed import run_ray
 
         stats = _guard(
@@ -130,29 +181,51 @@ def batch(
                 max_sentences=max_sentences,
             )
         )
-        typer.echo(stats.line(), err=True)
-        raise typer.Exit(1 if stats.failed else 0)
-    total = None
-    if progress and input_path != "-" and not input_path.endswith(".gz") and Path(input_path).is_file():
-        with open(input_path, "rb") as counted:
-            total = sum(1 for line in counted if line.strip())
-    with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
-        stats = _guard(
-            lambda: run_batch(
-                settings,
-                input_path,
-                output,
-                workers=workers,
-                resume=resume,
-                max_words=max_words,
-                max_sentences=max_sentences,
-                on_record=lambda _: bar.update(),
+    else:
+        with _interruptible(output):
+            stats = _guard(
+                lambda: _run_local(settings, input_path, output, workers, resume, max_words, max_sentences, progress)
             )
-        )
-        bar.update(stats.skipped)
     typer.echo(stats.line(), err=True)
+    warning = stats.warning()
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     if stats.failed:
         raise typer.Exit(1)
+
+
+def _run_local(
+    settings: Settings,
+    input_path: str,
+    output: Path,
+    workers: int,
+    resume: bool,
+    max_words: int | None,
+    max_sentences: int | None,
+    progress: bool,
+) -> BatchStats:
+    """The local engine, with a progress bar over the lines it can count (not stdin or a pipe)."""
+    from tqdm import tqdm
+
+    from service.batch import refuse_same_file, run_batch
+    from service.sets import count_lines
+
+    refuse_same_file(input_path, output)  # before a progress bar shows
+    counted = progress and Path(input_path).is_file()  # it can be read twice
+    total = count_lines(input_path, settings.max_line_bytes) if counted else None
+    with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
+        stats = run_batch(
+            settings,
+            input_path,
+            output,
+            workers=workers,
+            resume=resume,
+            max_words=max_words,
+            max_sentences=max_sentences,
+            on_record=lambda _: bar.update(),
+        )
+        bar.update(stats.skipped)
+    return stats
 
 
 @app.command("eval")
@@ -168,12 +241,14 @@ def evaluate(
 ) -> None:
     """ROUGE-1/2/L recall and F1 (Porter stemming) of newsbrief against the references."""
     from service.evaluation import METRICS, evaluate_lines
+    from service.sets import InputLines, open_input
 
     summarizer = Summarizer(_settings())
 
     def go() -> None:
-        with data.open(encoding="utf-8") as lines:
-            count, avg = evaluate_lines(summarizer, lines, max_words, use_query=use_query)
+        with open_input(str(data)) as stream:
+            lines = InputLines(stream, str(data), summarizer.settings.max_line_bytes)
+            count, avg = evaluate_lines(summarizer, lines.strict(), max_words, use_query=use_query)
         typer.echo(f"clusters: {count}, budget: {max_words} words")
         for metric in METRICS:
             typer.echo(f"{metric}: recall {avg.recall[metric]:.2f}  f1 {avg.f1[metric]:.2f}")

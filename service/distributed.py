@@ -1,21 +1,37 @@
 """`newsbrief batch --engine ray`: the same per-line work on Ray Data, for runs past one machine.
 
-Lines are read as text (not `read_json`) so a malformed line still becomes its own error record
-instead of failing the read; `map_batches` runs a callable class, so each actor builds its
-Summarizer (and any model) once; order is preserved, and the driver streams the records into one
-JSON Lines file, byte-identical to the local engine's output.
+A Ray task reads the input with sets.InputLines (bytes, gzip by its magic, lines bounded in size),
+so every line, whatever it holds, becomes the record the local engine makes of it; `map_batches`
+runs a callable class, so each actor builds its Summarizer (and any model) once; order is kept, and
+the driver writes the records with batch.write_record: the output is byte-identical to the local
+engine's.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from service.batch import BatchStats, Record, summarize_line
+from service.batch import BatchStats, cut_short, record_bytes, refuse_same_file, summarize_line, write_record
 from service.errors import ModelError
+from service.sets import InputLines, open_input
 from service.settings import Settings
 from service.summarizer import Summarizer
+
+
+def _read_lines(row: dict[str, Any], limit: int) -> Iterator[dict[str, Any]]:
+    """The input's lines as rows (columns of one type each: an over-long line is flagged, not None);
+    a stream that fails part-way ends with a row that carries the failure."""
+    with open_input(str(row["path"])) as stream:
+        lines = InputLines(stream, str(row["name"]), limit)
+        for number, line in lines:
+            yield {"number": number, "line": line or b"", "over": line is None, "failure": ""}
+        if lines.failure is not None:
+            yield {"number": 0, "line": b"", "over": False, "failure": lines.failure.message}
 
 
 class _SummarizeBatch:
@@ -25,12 +41,20 @@ class _SummarizeBatch:
         self.summarizer = Summarizer(Settings.model_validate_json(settings_json))
         self.max_words, self.max_sentences = max_words, max_sentences
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         records = [
-            summarize_line(self.summarizer, str(line), int(number), self.max_words, self.max_sentences)
-            for line, number in zip(batch["text"], batch["number"], strict=True)
+            b""
+            if failure
+            else record_bytes(
+                summarize_line(
+                    self.summarizer, int(number), None if over else bytes(line), self.max_words, self.max_sentences
+                )
+            )
+            for number, line, over, failure in zip(
+                batch["number"], batch["line"], batch["over"], batch["failure"], strict=True
+            )
         ]
-        return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
+        return {"record": records, "failure": list(batch["failure"])}
 
 
 def run_ray(
@@ -48,8 +72,10 @@ def run_ray(
         import ray
     except ImportError as exc:
         raise ModelError("the ray engine needs the ray extra: pip install 'newsbrief[ray]'") from exc
-    import time
 
+    refuse_same_file(source, output)
+    with open_input(source):  # an unreadable input fails here, before Ray starts and the output is opened
+        pass
     start = time.perf_counter()
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
@@ -57,11 +83,11 @@ def run_ray(
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
 
-    lines = ray.data.read_text(source, drop_empty_lines=False)
-    # line numbers name the records of bad lines; zip is exact here because order is preserved
-    numbered = lines.zip(ray.data.range(lines.count()).map(lambda row: {"number": row["id"] + 1}))
-    content = numbered.filter(lambda row: bool(str(row["text"]).strip()))
-    records = content.map_batches(
+    path = str(Path(source).resolve())  # the task may run in another folder
+    lines = ray.data.from_items([{"path": path, "name": source}]).flat_map(
+        partial(_read_lines, limit=settings.max_line_bytes)
+    )
+    records = lines.map_batches(
         _SummarizeBatch,
         fn_constructor_args=(settings.model_dump_json(), max_words, max_sentences),
         batch_size=16,
@@ -69,11 +95,10 @@ def run_ray(
         num_cpus=cpus_per_actor,  # fractional: on a small machine whole-CPU actors would starve the job
     )
     stats = BatchStats()
-    with output.open("w", encoding="utf-8") as sink:
+    with output.open("wb") as sink:
         for row in records.iter_rows():
-            record: Record = json.loads(row["record"])
-            stats.failed += "error" in record
-            stats.done += "error" not in record
-            sink.write(row["record"] + "\n")
+            if row["failure"]:
+                raise cut_short(str(row["failure"]), output)
+            write_record(sink, json.loads(row["record"]), stats)
     stats.seconds = time.perf_counter() - start
     return stats

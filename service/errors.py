@@ -27,6 +27,10 @@ class Fallback(StrEnum):
     ERROR = "error"  # any other failure of the model
 
 
+# the kind reported for a failure that is not one of these (a bug): the caller gets no details
+INTERNAL_ERROR = "internal_error"
+
+
 class NewsbriefError(Exception):
     """Base of every error newsbrief raises on purpose; its message is safe to show a user."""
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from rouge_score import rouge_scorer
 
-from service.batch import numbered_lines, parse_set
 from service.errors import InputError
+from service.sets import Line, parse_set, within_limit
 
 if TYPE_CHECKING:
     from service.summarizer import Summarizer
@@ -67,18 +67,19 @@ def query_text(query: object) -> str | None:
 
 
 def evaluate_lines(
-    summarizer: Summarizer, lines: Iterable[str], words: int, *, use_query: bool = False
+    summarizer: Summarizer, lines: Iterable[Line], words: int, *, use_query: bool = False
 ) -> tuple[int, Rouge]:
-    """Mean ROUGE over JSON Lines clusters `{"documents", "references", "query"?, "known_documents"?}`."""
+    """Mean ROUGE over JSON Lines clusters `{"documents", "references", "query"?, "known_documents"?}`
+    (numbered lines, as batch.InputLines gives them); the first bad line stops it with an InputError."""
     results = []
-    for number, line in numbered_lines(lines):
-        parsed = parse_set(line, number)
+    for number, line in lines:
+        parsed = parse_set(within_limit(line, number, summarizer.settings.max_line_bytes), number)
         references = parsed.record.get("references")
-        if not isinstance(references, list) or not references:
-            raise InputError(f'line {number}: no "references" to score against')
+        if not isinstance(references, list) or not references or not all(isinstance(r, str) for r in references):
+            raise InputError(f'line {number}: "references" must be a list of reference summaries to score against')
         query = query_text(parsed.record.get("query")) if use_query else None
         summary = summarizer.summarize(parsed.articles, max_words=words, query=query, known=parsed.known)
-        results.append(rouge(summary.brief, [str(r) for r in references], words))
+        results.append(rouge(summary.brief, references, words))
     if not results:
         raise InputError("no clusters in the input")
     return len(results), mean(results)

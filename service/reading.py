@@ -6,6 +6,7 @@ Every failure becomes a ReadError naming the file, so a CLI user never sees a tr
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -36,8 +37,8 @@ def load_json(text: str, origin: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(f"{origin}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    except ValueError:  # the only other one: an integer longer than int() reads (4300 digits)
-        raise ReadError(f"{origin}: invalid JSON (a number too long to read)") from None
+    except ValueError:  # the only other one: an integer longer than int() reads (its guard against quadratic parsing)
+        raise ReadError(f"{origin}: a number with more than {sys.get_int_max_str_digits():,} digits") from None
     except RecursionError:
         raise NestingError(f"{origin}: JSON nested too deeply to be an article set") from None
 
@@ -157,7 +158,7 @@ def parse(text: str, origin: str, suffix: str, stem: str) -> list[Article]:
             value = json.loads(stripped)
         except json.JSONDecodeError:  # not one document: JSON Lines, one article (or list) per line
             return _parse_json_lines(text, origin)
-        except RecursionError:
+        except (RecursionError, ValueError):  # too deep, or a number too long to read
             value = load_json(stripped, origin)  # raises the ReadError
         return articles_from_json(value, origin)
     if suffix in HTML_SUFFIXES or looks_like_html(text):

@@ -1,15 +1,31 @@
-"""Render a Summary for people (text, Markdown with source footnotes) or programs (JSON)."""
+"""Render a Summary for people (text, Markdown with source footnotes) or programs (JSON).
+
+Markdown shows every value that comes from the input (sentences, titles, sources, ids, URLs) as
+the text it is: escaped, on one line, so no input can forge a footnote, a link, a heading or HTML;
+only absolute http(s) URLs become links.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
+from urllib.parse import quote, urlsplit
 
 from service.records import Article
 from service.result import Summary
 
 Format = Literal["text", "json", "markdown"]
+
+# characters that start markup anywhere in a line: escapes, code, emphasis, strikethrough, links and
+# footnotes, HTML and autolinks, entity references; `_` only where it can open or close emphasis (not
+# inside a word); `!` at the end, where a footnote mark follows it (`![^1]` would be an image)
+_INLINE_MARKUP = re.compile(r"[\\`*~\[\]<]|&(?=#?[0-9A-Za-z]{1,32};)|(?<![^\W_])_|_(?![^\W_])|!$")
+# what makes a block of a line's start: heading, quote, list item, setext underline, table row
+_BLOCK_START = re.compile(r"[#>+=|-]|\d{1,9}[.)]")
+# RFC 3986's reserved and unreserved characters, less the parentheses that would end a Markdown link
+_URL_SAFE = "!#$%&'*+,/:;=?@[]~-._"
 
 
 def summary_record(summary: Summary, *, timings: bool) -> dict[str, Any]:
@@ -17,16 +33,38 @@ def summary_record(summary: Summary, *, timings: bool) -> dict[str, Any]:
     return summary.model_dump(mode="json", exclude=None if timings else {"timings_ms"})
 
 
+def escape_markdown(value: str) -> str:
+    """`value` as Markdown text that renders as `value` (its whitespace runs as single spaces)."""
+    text = _INLINE_MARKUP.sub(lambda found: "\\" + found.group(), " ".join(value.split()))
+    block = _BLOCK_START.match(text)
+    return f"{text[: block.end() - 1]}\\{text[block.end() - 1 :]}" if block else text
+
+
+def link_target(url: str) -> str | None:
+    """`url` as a Markdown link destination, or None unless it is an absolute http(s) URL."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url.strip(), safe=_URL_SAFE)
+
+
 def _source_label(article: Article) -> str:
-    label = article.title or article.source or article.id
+    name = next((v for v in (article.title, article.source, article.id) if v and v.strip()), article.id)
+    label = escape_markdown(name) or "untitled"
     if article.url:
-        return f"[{label}]({article.url})"
-    return label if label == article.id else f"{label} ({article.id})"
+        target = link_target(article.url)
+        return f"[{label}]({target})" if target else f"{label} ({escape_markdown(article.url)})"
+    return label if name == article.id else f"{label} ({escape_markdown(article.id)})"
 
 
 def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     by_id = {a.id: a for a in articles}
-    body = " ".join(f"{s.text}{'…' if s.clipped else ''}[^{n}]" for n, s in enumerate(summary.sentences, start=1))
+    body = " ".join(
+        f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" for n, s in enumerate(summary.sentences, start=1)
+    )
     notes = []
     for n, s in enumerate(summary.sentences, start=1):
         others = [i for i in s.support if i != s.doc_id]

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)
     max_article_chars: int = Field(10_000_000, ge=1)
+    # batch and eval: a JSON Lines line (one set) longer than this is an error record, read past
+    # without being held, so memory stays bounded; 64 MiB is 100 articles of 600 KB each
+    max_line_bytes: int = Field(64 * 2**20, ge=1024)
 
     # -- HTTP service
     host: str = "127.0.0.1"

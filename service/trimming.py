@@ -37,17 +37,19 @@ _MAX_CHARS = 2000
 _DAYS = alternation(LEXICON.weekdays)
 _MONTHS = alternation(LEXICON.months)
 # "Monday night" goes whole or not at all (`?+`: "late Friday night's game" must not lose "late Friday")
-_TIME_OF_DAY = r"(?:\s+(?:night|morning|afternoon|evening))?+"
+_TIME_OF_DAY = r"(?:\s+(?:night|morning|afternoon|evening|noon|midnight))?+"
 # not when the phrase goes on: "Thursday's", "Monday-night", "on Monday and Tuesday", "Monday, March 3",
 # "Monday 3 March" (a comma and a score, ", 72-39", is not a date)
+_FOLLOWS = rf"(?=[.,;:!?)\"'”’]|\s+(?:{alternation(LEXICON.weekday_followers)})\b)"
 _NOT_CONTINUED = (
     rf"(?![\w'’-])(?!\s+{alternation(LEXICON.weekday_continuations)}\s+(?:{_DAYS}|{_MONTHS}|\d|early|late|the)\b)"
     rf"(?!,?\s+(?:{_MONTHS}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}))"
 )
 # What a parenthesis may hold to be cut: an acronym after its name, a party tag, a news agency, a
 # number with its unit (not a phone area code: no digit may follow the parenthesis), a web address.
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&.-]{1,9}")
 _ASIDE = re.compile(
-    r"[A-Z][A-Z0-9&.-]{1,9}"
+    rf"{_ACRONYM.pattern}"
     r"|[RDI](?:-[A-Z][A-Za-z. ]{1,20})?"
     rf"|{alternation(LEXICON.news_agencies)}"
     r"|(?:about |around |roughly |approximately |some |nearly |almost |up to )?"
@@ -60,6 +62,11 @@ _NEGATION = frozenset(LEXICON.negations)
 _COMPLEMENTS = frozenset(LEXICON.weekday_complements)
 _NOT_ASIDE = frozenset((*LEXICON.sentence_starts, *LEXICON.weekday_governors, *LEXICON.weekday_complements))
 _NAMED_DAYS = frozenset(LEXICON.weekday_names)
+_WEEKDAYS = frozenset(w.lower() for w in LEXICON.weekdays)
+_CURRENCIES = frozenset(LEXICON.currencies)
+_FIRST_PERSON = frozenset(LEXICON.first_person)
+# a clock time ("at 2 p.m.", "9:30"): the sentence is a schedule, and its days are the point
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s?[ap]\.?m\b|\b\d{1,2}:\d\d\b", re.IGNORECASE)
 _SCHEDULE = frozenset(LEXICON.schedule_words)
 _OPENERS = frozenset(w.lower() for w in (*LEXICON.conjunction_openers, *LEXICON.adverbial_openers))
 # a negation's scope ends at a clause boundary: nothing before one of these is cut after a negation
@@ -103,7 +110,9 @@ _RULES = (
         "weekday_phrase",
         "full",
         LEXICON.weekdays,
-        re.compile(rf"(?<!\s)(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}{_TIME_OF_DAY}){_NOT_CONTINUED}"),
+        re.compile(
+            rf"(?<!\s)(?P<cut>\s+(?:on|last|this|late|early)\s+{_DAYS}{_TIME_OF_DAY}){_NOT_CONTINUED}{_FOLLOWS}"
+        ),
     ),
     # "Prime Minister Sumaye Monday called …", "officials said Tuesday that …"
     _Rule(
@@ -123,15 +132,17 @@ def _words(text: str) -> list[str]:
 
 def _weekday_fits(rule: _Rule, sentence: str, before_cut: str) -> bool:
     """A weekday goes only where it is an aside. Not in a sentence about a schedule ("scheduled
-    to testify Monday"), nor as the complement of "is" ("The vote is on Tuesday"); a bare weekday
+    to testify Monday") or naming two days, nor as the complement of "is" ("The vote is on
+    Tuesday") or part of a longer time ("very late on Friday"); a bare weekday
     only after a verb of saying or a name ("said Tuesday that", "Sumaye Monday called"), never
     after "the", "from", "Super", "ET" or a lower-case word it may complete ("ended Thursday")."""
-    if _SCHEDULE.intersection(_words(sentence)):
-        return False
-    previous = _WORD.findall(before_cut)[-1:] or [""]
-    word = previous[0]
-    if rule.name == "weekday_phrase":
-        return word.lower() not in _COMPLEMENTS
+    words = _words(sentence)
+    if _SCHEDULE.intersection(words) or len(_WEEKDAYS.intersection(words)) > 1 or _CLOCK.search(sentence):
+        return False  # a schedule, or two days set against each other: the days are the point
+    previous = _WORD.findall(before_cut[-80:])[-2:] or [""]
+    word = previous[-1]
+    if rule.name == "weekday_phrase":  # not "is on Tuesday", "turns 69 on Sunday"
+        return word.lower() not in _COMPLEMENTS and not (word.isdigit() and previous[0].lower() in _COMPLEMENTS)
     named = word[:1].isupper() and word.lower() not in _NOT_ASIDE and word not in _NAMED_DAYS
     return named or word.lower() in _ATTRIBUTION
 
@@ -157,9 +168,18 @@ def _quoted(current: str, start: int, end: int) -> bool:
     return any(q.start() < end and start < q.end() for q in _QUOTE.finditer(current))
 
 
-def _opener_fits(rest: str) -> bool:
+def _first_person(word: str) -> bool:
+    """ "I", "we", "our" …, but not the country "US"."""
+    return word.lower() in _FIRST_PERSON and (word.startswith("I") or not word.isupper())
+
+
+def _opener_fits(rest: str, sentence: str) -> bool:
     """An opener cut leaves a word to capitalise: not a digit ("19 people"), not a name such as
-    "eBay", not a quotation, and not an inserted "he added," (a comma splice once the opener goes)."""
+    "eBay", not a quotation, and not an inserted "he added," (a comma splice once the opener goes).
+    A sentence in the first person, or holding a nested ‘quote’, is likely someone's words split
+    from their quotation marks: its opener is theirs and stays."""
+    if any(_first_person(w) for w in _WORD.findall(sentence)) or "‘" in sentence or "`" in sentence:
+        return False
     first = rest.split(maxsplit=1)[0] if rest.strip() else ""
     if not first[:1].isalpha() and not (first[:1] in '"“' and first[1:2].isupper()):
         return False
@@ -167,6 +187,15 @@ def _opener_fits(rest: str) -> bool:
         return False
     inserted = rest.split(",", 1)[0] if "," in rest else ""
     return not (len(inserted.split()) <= 4 and _ATTRIBUTION.intersection(_words(inserted)))
+
+
+def _aside(inner: str, article: str) -> bool:
+    """May a parenthesis holding `inner` go? Only a credit, a code or a number that is not money
+    (a conversion may be the only sign of which dollars are meant); an acronym only where the
+    article never uses it again (else its definition goes with it)."""
+    if _ASIDE.fullmatch(inner) is None or "$" in inner or _CURRENCIES.intersection(_words(inner)):
+        return False
+    return not _ACRONYM.fullmatch(inner) or article.count(inner) == 1
 
 
 def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int] | None:
@@ -196,7 +225,7 @@ def _allowed(rule: _Rule, current: str, start: int, end: int) -> tuple[int, int]
     elif after == "," and weekday and current[:start].strip().lower() in _OPENERS:
         end += 1  # "And on Wednesday, the …" keeps "And the …"
     rest = current[:start] + current[end:]
-    if len(rest.split()) < _MIN_WORDS or (start == 0 and not _opener_fits(rest)):
+    if len(rest.split()) < _MIN_WORDS or (start == 0 and not _opener_fits(rest, current)):
         return None
     if current.rstrip(_CLOSERS).endswith(_ENDS) and not rest.rstrip(_CLOSERS).endswith(_ENDS):
         return None
@@ -226,11 +255,8 @@ def trim(text: str, start: int, end: int, level: TrimLevel) -> Trimmed:
         match = rule.pattern.search(current)
         while match:
             inner = match.groupdict().get("inner")
-            cut = (
-                None
-                if inner is not None and not _ASIDE.fullmatch(inner)
-                else _allowed(rule, current, *match.span("cut"))
-            )
+            aside = inner is None or _aside(inner, text)
+            cut = _allowed(rule, current, *match.span("cut")) if aside else None
             if cut is None:
                 match = rule.pattern.search(current, match.end("cut"))
                 continue

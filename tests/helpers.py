@@ -1,183 +1,125 @@
-"""Shared test helpers: the real `newsbrief serve` in a subprocess on 127.0.0.1, and a raw HTTP/1.1
-client over one socket (it writes a whole request before it reads, keeps the connection, and can
-stall or cut a body on purpose)."""
+"""Helpers shared by the CLI and batch tests: the command as a subprocess, synthetic sets, records,
+and the processes a run leaves behind."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
+import random
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-START_S = 90  # generous: warm-up on a loaded 2-core machine
+from tests.conftest import SEEDS
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[str]
-    port: int
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        """Everything the server wrote (stdout and stderr), once it has exited."""
-        out, _ = self.process.communicate(timeout=60)
-        return out
-
-    def workers(self) -> list[int]:
-        """Worker process ids with several workers (the supervisor's spawned children, not its
-        multiprocessing helpers)."""
-        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children", encoding="ascii") as f:
-            children = [int(pid) for pid in f.read().split()]
-        return [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-
-
-def start_server(env: Mapping[str, str], *args: str) -> Served:
-    port = free_port()
-    full = {**os.environ, "PYTHONUNBUFFERED": "1", "NEWSBRIEF_HOST": "127.0.0.1", "NEWSBRIEF_PORT": str(port), **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", *args],
-        env=full,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+def newsbrief(
+    *args: str,
+    stdin: bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`newsbrief ARGS` as a user runs it; stdin is given as bytes, so it may hold anything."""
+    result = subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
-    return Served(process, port)
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+    )
 
 
-def wait_ready(served: Served) -> None:
-    deadline = time.monotonic() + START_S
-    while True:
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int = 2) -> None:
+    """Exit `code` with exactly one line on stderr, `error: …`, and no traceback."""
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+def seed_documents() -> list[dict[str, str]]:
+    return [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def synthetic_sets(count: int, seed: int = 7) -> list[str]:
+    """Article sets resampled from the seeds: 2-5 articles each, some bad lines mixed in."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        if i % 17 == 5:
+            lines.append("{broken json")
+            continue
+        chosen = rng.sample(range(len(texts)), rng.randint(2, 5))
+        docs = [{"id": f"d{j}", "text": texts[j]} for j in chosen]
+        lines.append(json.dumps({"id": f"set-{i}", "documents": docs}))
+    return lines
+
+
+def one_set(set_id: Any = None, **fields: Any) -> str:
+    """A small good set as a JSON line (without an "id" when `set_id` is None)."""
+    value: dict[str, Any] = {} if set_id is None else {"id": set_id}
+    value["documents"] = [
+        {
+            "text": "Officials met in Beijing on Monday for talks about trade and tariffs. The talks were "
+            "candid and constructive, both sides said. A second round is planned for next month."
+        }
+    ]
+    return json.dumps({**value, **fields})
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The records of a batch output, checking that it is whole UTF-8 JSON Lines with rising lines."""
+    data = path.read_bytes()
+    assert data == b"" or data.endswith(b"\n"), "the last record is torn"
+    records = [json.loads(row.decode("utf-8")) for row in data.split(b"\n")[:-1]]
+    lines = [r["line"] for r in records]
+    assert lines == sorted(set(lines)), "records repeat or leave input order"
+    assert all(list(r)[:2] == ["id", "line"] for r in records)
+    return records
+
+
+def descendants(pid: int) -> list[int]:
+    """Live child processes of `pid` and theirs (from /proc): a run's workers, whatever start
+    method made them (a fork server in between included)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if httpx.get(f"{served.base}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert served.process.poll() is None, served.output()
-        assert time.monotonic() < deadline, "server never became ready"
-        time.sleep(0.1)
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = parents.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
 
 
-@contextmanager
-def serving(env: Mapping[str, str], *args: str) -> Iterator[Served]:
-    """A ready server; stopped (SIGTERM, then SIGKILL after 60 s) when the block ends."""
-    served = start_server(env, *args)
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting to be reaped does not)."""
     try:
-        wait_ready(served)
-        yield served
-    finally:
-        if served.process.poll() is None:
-            served.process.send_signal(signal.SIGTERM)
-            try:
-                served.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                served.process.kill()
-                served.process.wait()
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class RawConnection:
-    """One keep-alive HTTP/1.1 connection driven by hand."""
-
-    port: int
-    timeout_s: float = 30.0
-    sock: socket.socket = field(init=False)
-    buffer: bytes = field(init=False, default=b"")
-
-    def __post_init__(self) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout_s)
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def __enter__(self) -> RawConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def send_head(self, method: str, path: str, headers: Mapping[str, str]) -> None:
-        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def request(self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] | None = None) -> Reply:
-        """Write the whole request (Content-Length set), then read the reply."""
-        self.send_head(method, path, {"Content-Length": str(len(body)), **(headers or {})})
-        self.send(body)
-        return self.reply()
-
-    def _fill(self) -> bool:
-        data = self.sock.recv(65536)
-        self.buffer += data
-        return bool(data)
-
-    def reply(self) -> Reply:
-        while b"\r\n\r\n" not in self.buffer:
-            assert self._fill(), f"connection closed before a reply: {self.buffer[:200]!r}"
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
-        while len(self.buffer) < length:
-            assert self._fill(), "connection closed inside a reply body"
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return Reply(int(status_line.split()[1]), headers, body)
-
-    def closed_by_server(self, wait_s: float = 10.0) -> bool:
-        """True when the server closes the connection within `wait_s` (with nothing more to read)."""
-        self.sock.settimeout(wait_s)
-        try:
-            return not self._fill()
-        except TimeoutError:
+def wait_until(condition: Any, limit: float) -> bool:
+    """Poll `condition()` until it holds or `limit` seconds pass (a hang guard, not a timing)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
             return False
-        except ConnectionResetError:
-            return True
-        finally:
-            self.sock.settimeout(self.timeout_s)
-
-
-def assert_error(reply: Reply, status: int, kind: str) -> dict[str, Any]:
-    """The envelope `{"error": {"type", "message", "param"?}}` with this status and type; no traceback."""
-    assert reply.status == status, (reply.status, reply.body[:500])
-    assert reply.headers["content-type"] == "application/json"
-    body = reply.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) <= {"type", "message", "param"}, error
-    assert error["type"] == kind, error
-    assert error["message"] and "Traceback" not in error["message"], error
-    return dict(error)
+        time.sleep(0.05)
+    return True

@@ -12,13 +12,13 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from service import Article, Settings, Summarizer, Summary
 from service.api import create_app
 from service.errors import NewsbriefError
 from tests.conftest import SEEDS
 from tests.provenance import assert_traceable
+from tests.serving import client_for
 
 pytestmark = pytest.mark.anyio
 
@@ -59,13 +59,6 @@ class BrokenSummarizer(Summarizer):
         if articles and articles[0].id == "boom":
             raise RuntimeError("secret internal detail")
         return super().summarize(articles, **kwargs)
-
-
-async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from tests.helpers import RawConnection, Served, assert_error, serving, start_server, wait_ready
+from tests.serving import RawConnection, Served, assert_error, serving, start_server, wait_ready
 
 pytestmark = pytest.mark.slow
 

@@ -4,15 +4,17 @@ here on the seeds (seq2seq), and the real SmolLM2-135M-Instruct GGUF shipped by 
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import httpx
 import pytest
 
+from benchmarks.seed_tokenizer import seed_tokenizer
 from service import Article, Settings, Summarizer
 from service.backends.transformers import TransformersRewriter
 from tests.conftest import SEEDS
-from tests.seed_tokenizer import seed_tokenizer
+from tests.helpers import newsbrief, seed_documents
 
 pytestmark = pytest.mark.model
 torch = pytest.importorskip("torch")
@@ -137,3 +139,23 @@ async def test_smollm2_through_the_api(smollm2_summarizer: Summarizer) -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_cli_rewrite_flags(tiny_t5: Path, tmp_path: Path) -> None:
+    """`summarize` and `batch` take --rewrite, --model and --faithfulness (the README's lines)."""
+    flags = ["--rewrite", "on", "--model", str(tiny_t5), "--faithfulness", "off", "--max-words", "40"]
+    result = newsbrief("summarize", str(SEEDS), *flags, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["mode"] == "abstractive"
+    assert record["rewrite"]["model"] == str(tiny_t5)
+    sets = tmp_path / "sets.jsonl"
+    sets.write_text(json.dumps({"id": "s", "documents": seed_documents()}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    batch = newsbrief("batch", str(sets), "-o", str(out), "--no-progress", *flags)
+    assert batch.returncode == 0, batch.stderr
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["summary"]
+    assert record["mode"] == "abstractive"
+    strict = newsbrief("summarize", str(SEEDS), "--rewrite", "on", "--model", str(tiny_t5), "--format", "json")
+    assert json.loads(strict.stdout)["fallback_reason"] == "unfaithful"  # a random model writes nonsense

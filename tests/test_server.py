@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import SEEDS
-from tests.helpers import RawConnection, assert_error, serving, start_server
+from tests.serving import RawConnection, assert_error, serving, start_server
 
 pytestmark = pytest.mark.slow
 

@@ -123,7 +123,7 @@ def test_batch_lines_take_known_documents(tmp_path: Path) -> None:
 
 
 def test_cli_known_input_errors_are_one_line(tmp_path: Path) -> None:
-    from tests.test_cli import assert_clean_failure, newsbrief
+    from tests.helpers import assert_clean_failure, newsbrief
 
     (tmp_path / "new.txt").write_text(NEW[0].text, encoding="utf-8")
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 news from Par\xeds.".encode("latin-1"))
@@ -132,7 +132,7 @@ def test_cli_known_input_errors_are_one_line(tmp_path: Path) -> None:
 
 
 def test_cli_known_option(tmp_path: Path) -> None:
-    from tests.test_cli import newsbrief
+    from tests.helpers import newsbrief
 
     for article in (*KNOWN, *NEW):
         folder = tmp_path / ("known" if article in KNOWN else "new")
@@ -147,7 +147,7 @@ def test_cli_known_option(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_api_known_articles() -> None:
     from service.api import create_app
-    from tests.test_api import client_for
+    from tests.serving import client_for
 
     payload = {
         "articles": [a.model_dump(mode="json") for a in NEW],

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import DeadlineError, LimitExceededError, NewsbriefError
+from service.errors import INTERNAL_ERROR, DeadlineError, LimitExceededError, NewsbriefError
 
 log = structlog.get_logger("newsbrief.api")
 
@@ -112,4 +112,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled_error", error=repr(exc), request_id=getattr(request.state, "request_id", None))
-        return envelope(500, "internal_error", "the server failed to handle this request; it has been logged")
+        return envelope(500, INTERNAL_ERROR, "the server failed to handle this request; it has been logged")

@@ -1,4 +1,5 @@
-"""A sentencepiece vocabulary trained on the seeds, for models built offline (tests, benchmarks)."""
+"""A sentencepiece vocabulary trained on the seeds, for models built offline: the rewrite latency
+benchmark's random-weight models, and the tiny T5 of tests/test_rewrite_model.py."""
 
 from __future__ import annotations
 
