@@ -15,6 +15,7 @@ as a user of those single-document tools would feed them, and are cut to the sam
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -81,10 +82,10 @@ def sumy(name: str) -> System:
     return run
 
 
-def held_out(model: HeldOut) -> Settings:
+def held_out(model: HeldOut, **settings: object) -> Settings:
     if model is None:
         raise SystemExit("the held-out rows need --held-out-model (a model trained on the other data set)")
-    return Settings(salience_model=model)
+    return Settings(salience_model=model, **settings)  # type: ignore[arg-type]
 
 
 # the previous release: weighted mean of the parts, MMR
@@ -100,6 +101,10 @@ SYSTEMS: dict[str, Callable[[HeldOut], System]] = {
     "newsbrief (held-out)": lambda m: newsbrief(False, held_out(m)),
     "newsbrief (held-out, query)": lambda m: newsbrief(True, held_out(m)),
     "newsbrief (held-out, update)": lambda m: newsbrief(False, held_out(m), update=True),
+    "newsbrief (held-out, update, query)": lambda m: newsbrief(True, held_out(m), update=True),
+    # each of this round's two changes alone, with the held-out model
+    "newsbrief (held-out, learned, MMR)": lambda m: newsbrief(False, held_out(m, selection="mmr")),
+    "newsbrief (held-out, weights, coverage)": lambda m: newsbrief(False, held_out(m, salience="weights")),
     # the previous release, and each of this round's two changes alone
     "newsbrief (weights, MMR)": lambda _: newsbrief(False, RELEASE),
     "newsbrief (weights, MMR, query)": lambda _: newsbrief(True, RELEASE),
@@ -124,8 +129,8 @@ SYSTEMS: dict[str, Callable[[HeldOut], System]] = {
 
 def measure(
     system: System, clusters: list[Cluster], words: int, traced: int, repeats: int = 1
-) -> tuple[Rouge, float, float, float]:
-    """Mean ROUGE, ms per cluster (summarising only, after one warm-up call; the best of `repeats`
+) -> tuple[list[Rouge], float, float, float]:
+    """ROUGE per cluster, ms per cluster (summarising only, after one warm-up call; the best of `repeats`
     passes, as timeit does on a noisy machine), CPU ms per cluster (process time, the best pass:
     on a shared machine wall time also counts the other tenants' load) and peak traced MiB.
 
@@ -152,7 +157,7 @@ def measure(
         system(cluster, words)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return mean(results), best * 1000 / len(clusters), best_cpu * 1000 / len(clusters), peak
+    return results, best * 1000 / len(clusters), best_cpu * 1000 / len(clusters), peak
 
 
 def read_clusters(path: Path, limit: int | None) -> tuple[list[Cluster], int]:
@@ -181,6 +186,7 @@ def main() -> None:
     parser.add_argument("--traced", type=int, default=5, help="clusters to trace for peak memory")
     parser.add_argument("--repeats", type=int, default=1, help="timed passes per system; the best one counts")
     parser.add_argument("--held-out-model", type=Path, help="salience model trained without this data")
+    parser.add_argument("--scores", type=Path, help="also write each system's recall per cluster (for margin.py)")
     parser.add_argument(
         "--systems",
         nargs="*",
@@ -198,9 +204,14 @@ def main() -> None:
     )
     print("| system | ROUGE-1 R / F | ROUGE-2 R / F | ROUGE-L R / F | ms per cluster | CPU ms | peak MiB |")
     print("|---|---|---|---|---|---|---|")
+    per_cluster = {}
     for name in args.systems:
         system = SYSTEMS[name](args.held_out_model)
-        score, ms, cpu, peak = measure(system, clusters, words, args.traced, args.repeats)
+        results, ms, cpu, peak = measure(system, clusters, words, args.traced, args.repeats)
+        per_cluster[name] = [r.recall for r in results]
+        if args.scores:
+            args.scores.write_text(json.dumps(per_cluster), encoding="utf-8")
+        score = mean(results)
         cells = " | ".join(f"{score.recall[m]:.2f} / {score.f1[m]:.2f}" for m in METRICS)
         print(f"| {name} | {cells} | {ms:.1f} | {cpu:.1f} | {peak:.1f} |", flush=True)
 
