@@ -6,8 +6,8 @@
 
 The margin is a mean over a few dozen clusters; resampling the clusters (with replacement, the
 same draw for both systems) shows how much of it is the particular clusters in the dev set.
-`--scores` reads the per-cluster recall that `quality.py --scores` wrote in the same run as its
-table, instead of running the systems again.
+`--scores` reads the per-cluster recall that `quality.py --scores` wrote with its table (one file
+or several), instead of running the systems again.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ def main() -> None:
     parser.add_argument("--peer", nargs="+", default=["sumy LexRank"], choices=list(SYSTEMS))
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--held-out-model", type=Path, help="salience model trained without this data")
-    parser.add_argument("--scores", type=Path, help="per-cluster recall from quality.py --scores (no rerun)")
+    parser.add_argument("--scores", type=Path, nargs="*", default=[], help="quality.py --scores files (no rerun)")
     args = parser.parse_args()
 
     clusters, words = read_clusters(args.data, None)
-    scores = json.loads(args.scores.read_text(encoding="utf-8")) if args.scores else {}
+    scores = {name: recall for path in args.scores for name, recall in json.loads(path.read_text("utf-8")).items()}
     for name in dict.fromkeys([*args.system, *args.peer]):
         if name not in scores:
             run = SYSTEMS[name](args.held_out_model)
