@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +161,30 @@ def test_a_summary_with_the_learned_model_is_deterministic(seed_articles: list[A
     first = summarizer.summarize(seed_articles, max_words=80)
     assert first.brief == summarizer.summarize(seed_articles, max_words=80).brief
     assert first.budget.words <= 80
+
+
+def test_the_default_brief_is_the_same_under_any_hash_seed() -> None:
+    """Concepts are ordered by first occurrence and ties go to the first candidate, so string-hash
+    randomisation (a fresh seed per process) cannot change which sentences a brief picks."""
+    probe = "\n".join(
+        [
+            "from service import Article, Summarizer",
+            "from tests.conftest import SEEDS",
+            "articles = [Article(id=p.stem, text=p.read_text(encoding='utf-8')) for p in sorted(SEEDS.glob('*.txt'))]",
+            "print(Summarizer().summarize(articles, max_words=120).brief)",
+        ]
+    )
+    briefs = {
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(briefs) == 1
+    assert next(iter(briefs)).strip()
