@@ -11,7 +11,7 @@ once as a negative with weight 1 - y), on the features of service/salience.py; o
 and one sentence head for generic briefs, and one of each for briefs with a query. The file holds
 weights and feature names only. `--cv K` trains on K-1 folds of the clusters and runs the whole
 pipeline with that model on the fold left out, so each cluster is scored by a model that never
-saw it; `--exclude` leaves features out (the CV log in docs/benchmarks.md §1).
+saw it; `--exclude` leaves features out.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def concepts(text: str) -> list[str]:
     """The distinct concepts of `text`, in order: its stemmed bigrams that hold a content word.
 
     Content words as concepts too (weighted by the same model, scaled 0.1 or 0.3) scored the same
-    or lower in leave-clusters-out CV on both DUC sets (docs/benchmarks.md §1).
+    or lower in leave-clusters-out CV on both DUC sets (train_salience.py --cv; not recorded in the docs).
     """
     stems, _ = _tokens(text)
     return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP))
