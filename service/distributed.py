@@ -1,6 +1,6 @@
 """`newsbrief batch --engine ray`: the same per-line work on Ray Data, for runs past one machine.
 
-A Ray task reads the input with batch.InputLines (bytes, gzip by its magic, lines bounded in size),
+A Ray task reads the input with sets.InputLines (bytes, gzip by its magic, lines bounded in size),
 so every line, whatever it holds, becomes the record the local engine makes of it; `map_batches`
 runs a callable class, so each actor builds its Summarizer (and any model) once; order is kept, and
 the driver writes the records with batch.write_record: the output is byte-identical to the local
@@ -16,17 +16,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from service.batch import (
-    BatchStats,
-    InputLines,
-    cut_short,
-    open_input,
-    record_bytes,
-    refuse_same_file,
-    summarize_line,
-    write_record,
-)
+from service.batch import BatchStats, cut_short, record_bytes, refuse_same_file, summarize_line, write_record
 from service.errors import ModelError
+from service.sets import InputLines, open_input
 from service.settings import Settings
 from service.summarizer import Summarizer
 
