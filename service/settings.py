@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # brief at once (fallback_reason "unavailable") until one trial call after rewrite_breaker_reset_s
     rewrite_breaker_failures: int = Field(3, ge=1)
     rewrite_breaker_reset_s: float = Field(30.0, gt=0)
+    # llama.cpp threads per generation (in process). Its threads wait for each other at every
+    # step, so on a shared CPU one preempted thread stalls the rest: SmolLM2-135M, 13 tokens on
+    # a busy 2-core machine took 2.4 s with 1 thread and 62 s with 2 (docs/benchmarks.md §4)
+    rewrite_threads: int = Field(1, ge=1)
     models_dir: Path = Path("models")  # holds manifest.toml and pulled weights
     rewrite_device: Literal["auto", "cpu", "cuda"] = "auto"
     # auto: float32 on CPU; on a GPU bfloat16 where supported, else float16

@@ -9,7 +9,6 @@ model (a llama.cpp context is not thread-safe); waiting for it counts against th
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ class LlamaRewriter:
         self.name = spec
         self.path = Path(spec) if Path(spec).exists() else settings.models_dir / spec
         self.max_input_tokens = settings.rewrite_max_input_tokens
-        self.seed = settings.rewrite_seed
+        self.seed, self.threads = settings.rewrite_seed, settings.rewrite_threads
         self.constrained = settings.rewrite_constraint == "on"
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
@@ -60,7 +59,8 @@ class LlamaRewriter:
                 self._model = Llama(
                     model_path=str(self.path),
                     n_ctx=0,  # the model's own context length
-                    n_threads=len(os.sched_getaffinity(0)),
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
                     seed=self.seed,
                     verbose=False,
                 )

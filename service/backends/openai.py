@@ -167,7 +167,8 @@ class OpenAIRewriter:
                 if time.monotonic() < deadline:  # a timeout httpx counted from its own start
                     continue
                 raise ModelError(
-                    f"the model server did not answer within {max(deadline - time.monotonic(), 0):.0f} s left",
+                    "the model server did not answer within the rewrite's time budget "
+                    "(NEWSBRIEF_REWRITE_TIMEOUT_S, or the request's deadline)",
                     reason=Fallback.TIMEOUT,
                 ) from None
             except (httpx.TransportError, _Retryable) as exc:
