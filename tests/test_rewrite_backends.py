@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any, get_args
 
 import httpx
@@ -445,6 +446,37 @@ def test_a_server_without_the_model(
     assert any(words in note for note in summary.notes), summary.notes
 
 
+def test_a_server_down_at_start_is_used_once_it_answers(
+    serve: Callable[..., ModelServer], seed_articles: list[Article]
+) -> None:
+    down = iter([json_reply({"error": "starting"}, 503)])
+
+    def models(handler: BaseHTTPRequestHandler) -> None:
+        next(down, MODELS)(handler)
+
+    server = serve(completion(COPIED), models=models)
+    summarizer = Summarizer(Settings(rewrite_model=f"openai:{server.url}#m", rewrite_retries=0))
+    assert summarizer.rewriter is not None
+    with pytest.raises(ModelError) as warm_up:
+        summarizer.rewriter.load()
+    assert warm_up.value.reason == Fallback.UNAVAILABLE
+    assert summarizer.rewriter.loaded  # down once is not down for good: rewrite=auto tries it
+    assert summarizer.summarize(seed_articles, rewrite="auto").mode == "abstractive"
+
+
+def test_a_server_without_the_model_is_not_asked_again(
+    serve: Callable[..., ModelServer], seed_articles: list[Article]
+) -> None:
+    server = serve(completion(COPIED), models=json_reply({"data": [{"id": "other"}]}))
+    summarizer = Summarizer(Settings(rewrite_model=f"openai:{server.url}#m"))
+    first = summarizer.summarize(seed_articles, rewrite="on")
+    assert summarizer.rewriter is not None and not summarizer.rewriter.loaded
+    second = summarizer.summarize(seed_articles, rewrite="on")
+    assert first.notes == second.notes and first.fallback_reason == Fallback.LOAD_FAILED
+    assert summarizer.summarize(seed_articles, rewrite="auto").fallback_reason == Fallback.NOT_LOADED
+    assert server.requests == []
+
+
 @pytest.mark.parametrize("target", ["ftp://h/v1#m", "http:///v1#m", "http://h/v1#", "m"])
 def test_a_bad_server_address_fails_to_load(target: str) -> None:
     with pytest.raises(ModelError, match="needs a base URL and a model") as failed:
@@ -460,3 +492,16 @@ async def test_rewrite_on_with_a_server_that_is_down_fails_the_start() -> None:
     with pytest.raises(ModelError, match="cannot be used"):
         async with app.router.lifespan_context(app):
             pass
+
+
+def test_server_models_are_listed_not_pulled() -> None:
+    from service.model_registry import SERVED, entries, pull
+
+    models = Path(__file__).resolve().parent.parent / "models"
+    served = {e.name for e in entries(models) if e.kind == SERVED}
+    assert {"qwen2_5-7b-instruct", "llama-3_1-8b-instruct", "mistral-7b-instruct"} <= served
+    with pytest.raises(ModelError, match="runs behind a model server") as refused:
+        pull("qwen2_5-7b-instruct", models)
+    assert refused.value.reason == Fallback.LOAD_FAILED
+    listed = newsbrief("models", "list", cwd=models.parent)
+    assert listed.returncode == 0 and "Qwen/Qwen2.5-7B-Instruct" in listed.stdout

@@ -74,11 +74,13 @@ class OpenAIRewriter:
         self.constrained = settings.rewrite_constraint == "on"
         self.breaker = Breaker(settings.rewrite_breaker_failures, settings.rewrite_breaker_reset_s)
         self._client: httpx.Client | None = None
+        self._refused: str | None = None  # why the server can never serve this model (address, model name)
 
     @property
     def loaded(self) -> bool:
-        """Set up, and the server not known to be down."""
-        return self._client is not None and self.breaker.allows()
+        """The server is not known to be down, nor to lack the model: a server that was down when
+        this process started is tried again (rewrite=auto too) once the breaker lets a call through."""
+        return self._refused is None and self.breaker.allows()
 
     def load(self) -> None:
         """Check the server once per process: it answers GET /models and serves the model."""
@@ -87,6 +89,16 @@ class OpenAIRewriter:
     def _set_up(self, deadline: float) -> None:
         if self._client is not None:
             return
+        if self._refused is not None:
+            raise ModelError(self._refused, reason=Fallback.LOAD_FAILED)
+        try:
+            self._connect(deadline)
+        except ModelError as exc:
+            if exc.reason == Fallback.LOAD_FAILED:
+                self._refused = exc.message
+            raise
+
+    def _connect(self, deadline: float) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname or not self.model:
             raise ModelError(
