@@ -40,9 +40,9 @@ class Characters:
         return "".join(chars[t] for t in tokens if t != END)
 
 
-def constraint(max_words: int = 60, max_tokens: int = 600) -> tuple[TokenConstraint, Characters]:
+def constraint(max_words: int = 60, max_tokens: int = 600, min_words: int = 0) -> tuple[TokenConstraint, Characters]:
     tokenizer = Characters()
-    return TokenConstraint(units(SENTENCES), tokenizer, [END], max_words, max_tokens), tokenizer
+    return TokenConstraint(units(SENTENCES), tokenizer, [END], max_words, max_tokens, min_words), tokenizer
 
 
 def accepts(text: str, **limits: int) -> bool:
@@ -109,9 +109,25 @@ def test_the_word_budget_holds() -> None:
     assert not accepts(text, max_words=7)
 
 
-def walk(seed: int, max_words: int, max_tokens: int) -> tuple[str, list[int], TokenConstraint]:
+def test_the_text_may_not_stop_short() -> None:
+    text = "Blinken met Qin Gang in Beijing on Sunday."  # 8 words
+    assert accepts(text, min_words=8)
+    assert not accepts(text, min_words=9)
+    assert accepts(text + " Over 1,200 people were evacuated.", min_words=9)
+
+
+def test_the_token_limit_still_ends_a_text_short_of_min_words() -> None:
+    rule, tokenizer = constraint(max_words=60, max_tokens=45, min_words=30)
+    generated: list[int] = []
+    for token in tokenizer(["Blinken met Qin Gang in Beijing on Sunday."])[0]:
+        assert token in rule.allowed(generated)
+        generated.append(token)
+    assert rule.allowed(generated).tolist() == [END]  # 43 of 45 tokens used: nothing else fits
+
+
+def walk(seed: int, max_words: int, max_tokens: int, min_words: int = 0) -> tuple[str, list[int], TokenConstraint]:
     """A decoder that picks any allowed token (seeded), until it ends or runs out of tokens."""
-    rule, tokenizer = constraint(max_words, max_tokens)
+    rule, tokenizer = constraint(max_words, max_tokens, min_words)
     rng = random.Random(seed)
     generated: list[int] = []
     while len(generated) < max_tokens:
@@ -137,6 +153,14 @@ def test_any_decoder_writes_only_checked_facts_within_budget(seed: int, max_word
     for sentence in sentences(text):
         problems = check(sentence, SENTENCES, 0.3).unsupported
         assert [p for p in problems if not p.reason.startswith("no source sentence")] == [], text
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), max_words=st.integers(2, 40))
+def test_any_decoder_with_room_writes_at_least_min_words(seed: int, max_words: int) -> None:
+    text, generated, _ = walk(seed, max_words, 600, max_words // 2)
+    assert generated[-1] == END
+    assert max_words // 2 <= len(text.split()) <= max_words, text
 
 
 def sentences(text: str) -> list[str]:

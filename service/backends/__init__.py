@@ -37,6 +37,12 @@ def max_new_tokens(max_words: int) -> int:
     return int(max_words * _TOKENS_PER_WORD) + _CLOSING_TOKENS
 
 
+def min_words(max_words: int) -> int:
+    """Fewest words a constrained rewrite writes before it may stop: the extractive brief it
+    replaces fills the budget, and a one-sentence copy passes the check but drops most of it."""
+    return max_words // 2
+
+
 def estimated_tokens(text: str) -> int:
     """Tokens of `text` for a backend that cannot count them (a model server's tokenizer)."""
     return int(len(text.split()) * _TOKENS_PER_WORD) + 1

@@ -192,7 +192,8 @@ class TokenConstraint:
 
     `tokenize` turns texts into token ids without special tokens; `ends` are the end-of-text
     tokens. The text keeps within `max_words` words and `max_tokens` tokens and closes with a full
-    stop: near either limit only what can still finish is allowed.
+    stop: near either limit only what can still finish is allowed. It may not end before
+    `min_words` words, unless the token limit leaves nothing else.
     """
 
     def __init__(
@@ -202,9 +203,10 @@ class TokenConstraint:
         ends: Sequence[int],
         max_words: int,
         max_tokens: int,
+        min_words: int = 0,
     ) -> None:
         self.ends = np.array(sorted(set(ends)), dtype=np.int64)
-        self.max_words, self.max_tokens = max_words, max_tokens
+        self.max_words, self.max_tokens, self.min_words = max_words, max_tokens, min_words
         self.contexts = self._build(allowed_units, tokenize)
         self._active: list[tuple[_Node, int]] = [(self.contexts["start"], 0)]
         self._seen = 0
@@ -278,7 +280,7 @@ class TokenConstraint:
         left = self.max_tokens - self._seen
         found, may_end = [], False
         for node, words, ending in self._expanded():
-            may_end = may_end or ending
+            may_end = may_end or (ending and words >= self.min_words)
             tokens, min_tokens, min_words = _arrays(node)
             found.append(tokens[(min_tokens <= left) & (words + min_words <= self.max_words)])
         if may_end or not any(len(f) for f in found):

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from service.backends import INSTRUCTION, REPETITION_PENALTY, Rewrite, max_new_tokens, model_input
+from service.backends import INSTRUCTION, REPETITION_PENALTY, Rewrite, max_new_tokens, min_words, model_input
 from service.backends.constraint import TokenConstraint, mask, units
 from service.errors import Fallback, ModelError
 from service.result import SelectedSentence
@@ -84,7 +84,12 @@ class LlamaRewriter:
         ends = [self._model.token_eos()]
         rule = (
             TokenConstraint(
-                units([s.text for s in kept]), lambda ts: [self._tokens(t) for t in ts], ends, max_words, budget
+                units([s.text for s in kept]),
+                lambda ts: [self._tokens(t) for t in ts],
+                ends,
+                max_words,
+                budget,
+                min_words(max_words),
             )
             if self.constrained
             else None

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from service.backends import INSTRUCTION, REPETITION_PENALTY, Rewrite, max_new_tokens, model_input
+from service.backends import INSTRUCTION, REPETITION_PENALTY, Rewrite, max_new_tokens, min_words, model_input
 from service.backends.constraint import TokenConstraint, mask, units
 from service.errors import Fallback, ModelError
 from service.model_registry import local_name
@@ -118,6 +118,7 @@ class TransformersRewriter:
             [e for e in ends if e is not None],
             max_words,
             max_new_tokens(max_words),
+            min_words(max_words),
         )
 
         def constrain(input_ids: Any, scores: Any) -> Any:
