@@ -2,6 +2,7 @@
 status codes, and peak RSS of the server processes. Bounded: fixed duration per run, loopback only.
 
     python benchmarks/load.py --workers 2 --duration 10
+    python benchmarks/load.py --rewrite dummy     # every request rewritten (rewrite=on) by that model
 
 Needs `wrk` (Debian package `wrk`). The body is the five seed articles.
 """
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--clients", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--overload", type=int, default=128, help="clients in the overload run")
+    parser.add_argument("--rewrite", metavar="MODEL", help="rewrite=on with this --model spec (e.g. dummy)")
     args = parser.parse_args()
 
     port = free_port()
@@ -106,6 +108,8 @@ def main() -> None:
         "NEWSBRIEF_WORKERS": str(args.workers),
         "NEWSBRIEF_LOG_LEVEL": "warning",
     }
+    if args.rewrite:
+        env |= {"NEWSBRIEF_REWRITE": "on", "NEWSBRIEF_REWRITE_MODEL": args.rewrite}
     server = subprocess.Popen([sys.executable, "-m", "service", "serve"], env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -118,14 +122,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             body = Path(tmp) / "body.json"
             seeds = [{"text": p.read_text(encoding="utf-8")} for p in sorted((ROOT / "seeds").glob("*.txt"))]
-            body.write_text(json.dumps({"articles": seeds, "options": {"max_words": 100}}), encoding="utf-8")
+            options = {"max_words": 100, "rewrite": "on" if args.rewrite else "off"}
+            body.write_text(json.dumps({"articles": seeds, "options": options}), encoding="utf-8")
             script = Path(tmp) / "post.lua"
             script.write_text(LUA, encoding="utf-8")
             url = f"{base}/v1/summaries"
             wrk(url, body, script, 4, 2)  # warm-up, not reported
+            mode = httpx.post(url, content=body.read_bytes(), timeout=60).json()["mode"]
             print(
-                f"server: newsbrief serve, {args.workers} worker(s); "
-                f"body: seeds (5 articles, {body.stat().st_size} bytes)\n"
+                f"server: newsbrief serve, {args.workers} worker(s), rewrite {args.rewrite or 'off'} "
+                f"(a brief: {mode}); body: seeds (5 articles, {body.stat().st_size} bytes)\n"
             )
             print("| clients | summaries/s | p50 ms | p95 ms | p99 ms | statuses |")
             print("|---|---|---|---|---|---|")

@@ -1,8 +1,10 @@
-"""The abstractive stage measured: load time, rewrite latency, peak memory, how many rewrites pass
-the faithfulness check, and ROUGE of the rewrite against the extractive brief.
+"""The abstractive stage measured, with and without the copy constraint: load time, rewrite
+latency, how many rewrites pass the faithfulness check, ROUGE of the passing rewrites against their
+extractive briefs, the fallbacks by reason, peak memory. Any backend: a .gguf (llama.cpp in
+process), transformers:FILE, openai:http://127.0.0.1:8080/v1#MODEL (a model server), dummy.
 
     python benchmarks/rewrite.py --model PATH/TO/SmolLM2-135M-Instruct.Q4_1.gguf \
-        --data ../shared/data/duc2007_update.jsonl [--limit 10]
+        --data ../shared/data/duc2007_update.jsonl ../shared/data/duc2006.jsonl --limit 10
 
 Without --data only the seeds set is run. The DUC files are read from the given path, never copied.
 """
@@ -41,52 +43,59 @@ def clusters(path: Path, limit: int | None) -> tuple[list[tuple[list[Article], l
 
 
 def run(summarizer: Summarizer, sets: list[tuple[list[Article], list[str]]], words: int, name: str) -> None:
-    latencies, passed, fallbacks = [], 0, {}
+    latencies, passed, reasons = [], 0, {}
     rewritten, extractive = [], []
     for articles, references in sets:
         summary = summarizer.summarize(articles, max_words=words, rewrite="on")
         report = summary.rewrite
+        if summary.fallback_reason is not None:
+            reasons[summary.fallback_reason] = reasons.get(summary.fallback_reason, 0) + 1
         if report is None:
-            fallbacks[summary.fallback_reason] = fallbacks.get(summary.fallback_reason, 0) + 1
             continue
         latencies.append(report.seconds)
         passed += report.faithful
-        if references:
+        if references and report.faithful:
             plain = " ".join(s.text for s in summary.sentences)
             rewritten.append(rouge(report.text, references, words))
             extractive.append(rouge(plain, references, words))
-    print(f"\n### {name}: {len(sets)} sets, {words} words")
-    if latencies:
-        print(
-            f"- rewrite latency: median {statistics.median(latencies):.1f} s, max {max(latencies):.1f} s "
-            f"over {len(latencies)} rewrites"
-        )
-        print(f"- faithfulness check passed: {passed}/{len(latencies)} ({100 * passed / len(latencies):.0f} %)")
-    if fallbacks:
-        print(f"- no rewrite at all: {fallbacks}")
+    cells = [name, str(len(sets)), str(words), f"{passed}/{len(sets)} ({100 * passed / len(sets):.0f} %)"]
+    cells.append(f"{statistics.median(latencies):.1f} / {max(latencies):.1f}" if latencies else "-")
     if rewritten:
         r, e = mean(rewritten), mean(extractive)
-        cells = ", ".join(f"{m} R {r.recall[m]:.2f} vs {e.recall[m]:.2f}" for m in METRICS)
-        print(f"- ROUGE recall, every rewrite (even rejected ones) vs its extractive brief: {cells}")
+        cells.append(", ".join(f"{r.recall[m]:.1f} vs {e.recall[m]:.1f}" for m in METRICS))
+    else:
+        cells.append("-")
+    cells.append(", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items())) or "-")
+    print("| " + " | ".join(cells) + " |", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="hub id, folder or .gguf file")
+    parser.add_argument("--model", required=True, help="any --model spec: hub id, folder, .gguf, openai:URL#MODEL")
     parser.add_argument("--data", type=Path, nargs="*", default=[])
     parser.add_argument("--limit", type=int, help="first N clusters of each data file")
+    parser.add_argument("--constraint", nargs="+", choices=["on", "off"], default=["on", "off"])
     args = parser.parse_args()
 
-    summarizer = Summarizer(Settings(rewrite_model=args.model, faithfulness="strict"))
-    assert summarizer.rewriter is not None
-    start = time.perf_counter()
-    summarizer.rewriter.load()
-    load_s = time.perf_counter() - start
-    print(f"model: {args.model}\n- load (incl. GGUF de-quantisation): {load_s:.1f} s")
-    run(summarizer, seeds(), 100, "seeds")
-    for path in args.data:
-        sets, words = clusters(path, args.limit)
-        run(summarizer, sets, words, path.name)
+    for constraint in args.constraint:
+        settings = Settings(
+            rewrite_model=args.model, faithfulness="strict", rewrite_constraint=constraint, rewrite_timeout_s=600
+        )
+        summarizer = Summarizer(settings)
+        assert summarizer.rewriter is not None
+        start = time.perf_counter()
+        summarizer.rewriter.load()
+        load_s = time.perf_counter() - start
+        print(f"\n### {summarizer.rewriter.name}, constraint {constraint}: load {load_s:.1f} s\n")
+        print(
+            "| set | clusters | words | passed the check | rewrite s (median / max) | ROUGE-1/2/L recall of "
+            "passing rewrites vs their extractive briefs | fallbacks |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        run(summarizer, seeds(), 100, "seeds")
+        for path in args.data:
+            sets, words = clusters(path, args.limit)
+            run(summarizer, sets, words, path.name)
     print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -24,6 +24,9 @@ class Fallback(StrEnum):
     TIMEOUT = "timeout"  # over the rewrite time budget
     OUT_OF_MEMORY = "out_of_memory"
     UNFAITHFUL = "unfaithful"  # the faithfulness check rejected the rewrite
+    UNAVAILABLE = "unavailable"  # the model server is down or overloaded (after retries; circuit open)
+    REJECTED = "rejected"  # the model server refused the request (4xx: key, model name, parameters)
+    BAD_RESPONSE = "bad_response"  # the model server's answer is not a usable completion
     ERROR = "error"  # any other failure of the model
 
 

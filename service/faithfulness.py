@@ -1,8 +1,9 @@
 """Is a rewrite backed by its sources? Deterministic and fast: no model.
 
-Two checks: every number, date and name in the rewrite occurs in the source articles (as whole
-words: "Xi" is not found in "Xinhua"), and every rewrite sentence is similar enough to some source
-sentence (stemmed TF-IDF cosine). Both are one pass over the sources.
+Three checks: every number, date and name in the rewrite occurs in the source articles (as whole
+words: "Xi" is not found in "Xinhua"), every quotation occurs in them verbatim, and every rewrite
+sentence is a source sentence or similar enough to one (stemmed TF-IDF cosine). Each is one pass over
+the sources.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from service.representation import TfidfRepresenter
 from service.result import UnsupportedSpan as Unsupported
 from service.segmentation import split_sentences
 
-__all__ = ["Unsupported", "Verdict", "check"]
+__all__ = ["NAME_JOINERS", "QUOTATION", "Unsupported", "Verdict", "check", "names"]
 
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _DATE = re.compile(rf"\b{alternation(LEXICON.months + LEXICON.weekdays)}\b", re.IGNORECASE)
+# lower-case words that may stand inside a name ("Secretary of State")
+NAME_JOINERS = ("of", "de")
 # a run of capitalised words (Xi Jinping, Diaoyutai State Guest House, U.S.)
-_NAME = re.compile(r"\b[A-Z][\w.'’-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w.'’-]*)*")
+_NAME = re.compile(rf"\b[A-Z][\w.'’-]*(?:\s+(?:{alternation(NAME_JOINERS)}\s+)?[A-Z][\w.'’-]*)*")
 _TOKEN = re.compile(r"[^\W_]+")
+# a quotation, straight or curly quotes, on one line; a longer one is not treated as a quotation
+QUOTATION = re.compile(r'"[^"\n]{1,1000}"|“[^”\n]{1,1000}”')
 _COMMON_STARTS = frozenset(LEXICON.sentence_starts)
 # A name is looked up as its word sequence; longer ones as every window of this many words, so
 # finding them all stays one pass over the sources (names of 5+ words are rare: "Diaoyutai State
@@ -40,8 +45,10 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text.lower()))
 
 
-def _names(sentence: str) -> list[str]:
-    names = []
+def names(sentence: str) -> list[str]:
+    """The names in one sentence, as the check sees them: runs of capitalised words, less a
+    sentence-initial common word ("The", "But")."""
+    found = []
     for match in _NAME.finditer(sentence):
         words = match.group().rstrip(".").split()
         before = match.start() - 1
@@ -51,8 +58,8 @@ def _names(sentence: str) -> list[str]:
             while words and words[0].lower() in _COMMON_STARTS:  # sentence-initial capital, not a name
                 words = words[1:]
         if words:
-            names.append(" ".join(words))
-    return names
+            found.append(" ".join(words))
+    return found
 
 
 def _windows(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -84,19 +91,25 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
         if date.lower() not in words:
             problems.append(Unsupported(text=date, reason="date not in the sources"))
     rewrite_sentences = [rewrite[a:b] for a, b in split_sentences(rewrite, [(0, len(rewrite))])]
-    names = [(name, _tokens(name)) for sentence in rewrite_sentences for name in _names(sentence)]
-    found = _found({w for _, tokens in names for w in _windows(tokens) if tokens}, source_tokens)
-    for name, tokens in names:
+    named = [(name, _tokens(name)) for sentence in rewrite_sentences for name in names(sentence)]
+    found = _found({w for _, tokens in named for w in _windows(tokens) if tokens}, source_tokens)
+    for name, tokens in named:
         if not all(w in found for w in _windows(tokens)):
             problems.append(Unsupported(text=name, reason="name not in the sources"))
+    spaced = " ".join(" ".join(text.split()) for text in sources)
+    for quotation in QUOTATION.findall(rewrite):
+        if " ".join(quotation[1:-1].split()) not in spaced:
+            problems.append(Unsupported(text=quotation, reason="quotation not in the sources word for word"))
     source_sentences = [t[a:b] for t in sources for a, b in split_sentences(t, [(0, len(t))])]
     if rewrite_sentences and source_sentences:
         vectors = TfidfRepresenter().represent([*rewrite_sentences, *source_sentences]).sentences
         n = len(rewrite_sentences)
         best = (vectors[:n] @ vectors[n:].T).max(axis=1)
         best = best.toarray().ravel() if hasattr(best, "toarray") else best
+        # a whole source sentence, copied, is backed by itself ("Why?" has no content word to compare)
+        copied = {" ".join(t.split()) for t in source_sentences}
         for sentence, similarity in zip(rewrite_sentences, best, strict=True):
-            if float(similarity) < threshold:
+            if float(similarity) < threshold and " ".join(sentence.split()) not in copied:
                 problems.append(
                     Unsupported(
                         text=sentence, reason=f"no source sentence says this (best similarity {float(similarity):.2f})"

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from service.errors import Fallback, ModelError
 
+# the manifest's kind for models a model server runs (the openai backend), never pulled
+SERVED = "server"
+
 
 @dataclass(frozen=True, slots=True)
 class ModelEntry:
@@ -47,6 +50,12 @@ def local_name(spec: str, models_dir: Path) -> str:
 def pull(spec: str, models_dir: Path) -> Path:
     """Download a manifest model (or any hub id) into models/<local name>/; returns the folder."""
     entry = _entry(spec, models_dir)
+    if entry is not None and entry.kind == SERVED:
+        raise ModelError(
+            f"{entry.name} runs behind a model server (vLLM, TGI, llama.cpp server), not in newsbrief: "
+            f"serve {entry.spec!r} there, then --model openai:http://HOST:PORT/v1#SERVED-NAME",
+            reason=Fallback.LOAD_FAILED,
+        )
     hub_id = entry.spec if entry else spec
     target = models_dir / local_name(spec, models_dir)
     try:

@@ -30,7 +30,7 @@ _URL_SAFE = "!#$%&'*+,/:;=?@[]~-._"
 
 def summary_record(summary: Summary, *, timings: bool) -> dict[str, Any]:
     """JSON-ready dict; timings are left out unless asked, so output is byte-identical run to run."""
-    return summary.model_dump(mode="json", exclude=None if timings else {"timings_ms"})
+    return summary.model_dump(mode="json", exclude=None if timings else {"timings_ms": True, "rewrite": {"seconds"}})
 
 
 def escape_markdown(value: str) -> str:

@@ -17,6 +17,8 @@ RewriteMode = Literal["off", "auto", "on"]
 TrimLevel = Literal["off", "light", "full"]
 FaithfulnessPolicy = Literal["off", "flag", "strict"]
 Selection = Literal["coverage", "mmr"]
+# the rewrite backends of service/backends.BACKENDS (a test keeps the two in step)
+BackendName = Literal["transformers", "llama", "openai", "dummy"]
 
 
 class Settings(BaseSettings):
@@ -57,10 +59,31 @@ class Settings(BaseSettings):
     # update briefs: how much similarity to an already-read sentence counts as redundancy
     known_redundancy: float = Field(0.6, ge=0, le=1)
 
-    # -- optional abstractive rewrite (extra `model`)
+    # -- optional abstractive rewrite (extras `model` or `llama`, or a model server)
     rewrite: RewriteMode = "off"
-    # a hub id, a folder (or a name under models_dir), or a .gguf file
+    # a hub id, a folder (or a name under models_dir), a .gguf file, `dummy`, or NAME:TARGET for a
+    # backend of service/backends (`openai:http://host:8000/v1#served-model`, `llama:file.gguf`)
     rewrite_model: str | None = None
+    # the backend, when rewrite_model names only the model (openai: the model the server serves)
+    rewrite_backend: BackendName | None = None
+    # the OpenAI-compatible server's base URL (…/v1) and key, for rewrite_backend=openai
+    rewrite_url: str | None = None
+    rewrite_api_key: SecretStr | None = None
+    # on: the model may only copy words, names, numbers and quotations from the picked sentences
+    # (plus function words and punctuation); the faithfulness check still judges the result
+    rewrite_constraint: Literal["off", "on"] = "on"
+    # for servers that honour it (sampling is greedy either way)
+    rewrite_seed: int = Field(0, ge=0)
+    # model servers: retries after a 429, a 5xx or a lost connection, within the time budget
+    rewrite_retries: int = Field(2, ge=0, le=10)
+    # after this many failed calls in a row the server counts as down: requests get the extractive
+    # brief at once (fallback_reason "unavailable") until one trial call after rewrite_breaker_reset_s
+    rewrite_breaker_failures: int = Field(3, ge=1)
+    rewrite_breaker_reset_s: float = Field(30.0, gt=0)
+    # llama.cpp threads per generation (in process). Its threads wait for each other at every
+    # step, so on a shared CPU one preempted thread stalls the rest: SmolLM2-135M, 13 tokens on
+    # a busy 2-core machine took 2.4 s with 1 thread and 62 s with 2 (docs/benchmarks.md §4)
+    rewrite_threads: int = Field(1, ge=1)
     models_dir: Path = Path("models")  # holds manifest.toml and pulled weights
     rewrite_device: Literal["auto", "cpu", "cuda"] = "auto"
     # auto: float32 on CPU; on a GPU bfloat16 where supported, else float16
@@ -104,7 +127,16 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("rewrite_model", "embedding_model", "api_key", "salience_model", mode="before")
+    @field_validator(
+        "rewrite_model",
+        "rewrite_backend",
+        "rewrite_url",
+        "rewrite_api_key",
+        "embedding_model",
+        "api_key",
+        "salience_model",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`NEWSBRIEF_REWRITE_MODEL=` (as a Dockerfile leaves it) means no model, not a model named ''."""

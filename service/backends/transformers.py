@@ -1,8 +1,8 @@
 """In-process transformers backend: seq2seq (BART, PEGASUS, T5) or chat causal LMs (Qwen2.5, SmolLM2, …).
 
 Only the selected sentences go in (never the raw articles), each article gets a fair share of the
-model's input window, and decoding is greedy (deterministic). torch and transformers are imported
-on first use.
+model's input window, and decoding is greedy (deterministic), constrained to copy (constraint.py)
+unless NEWSBRIEF_REWRITE_CONSTRAINT=off. torch and transformers are imported on first use.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from service.backends import INSTRUCTION, Rewrite, fair_share, max_new_tokens
+import numpy as np
+
+from service.backends import INSTRUCTION, REPETITION_PENALTY, Rewrite, max_new_tokens, min_words, model_input
+from service.backends.constraint import TokenConstraint, mask, units
 from service.errors import Fallback, ModelError
 from service.model_registry import local_name
 from service.result import SelectedSentence
@@ -21,9 +24,7 @@ from service.settings import Settings
 
 # tokens a chat template or tokenizer may add beyond the measured prompt (BOS, role markers)
 _PROMPT_SLACK_TOKENS = 8
-# greedy decoding loops on small models without these (SmolLM2-135M repeated whole sentences at
-# 1.0; 1.15 stopped it without the word salad of 1.3+); no 4-gram may repeat
-_REPETITION_PENALTY = 1.15
+# with the repetition penalty, what keeps greedy decoding of small models from looping
 _NO_REPEAT_NGRAM = 4
 
 
@@ -54,6 +55,7 @@ class TransformersRewriter:
         self.models_dir = settings.models_dir
         self.device_choice, self.dtype_choice = settings.rewrite_device, settings.rewrite_dtype
         self.max_input_tokens = settings.rewrite_max_input_tokens
+        self.constrained = settings.rewrite_constraint == "on"
         self._lock = threading.Lock()
         self._model: Any = None
         self._tokenizer: Any = None
@@ -104,18 +106,44 @@ class TransformersRewriter:
         ids = self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt")
         return ids if not isinstance(ids, dict) and not hasattr(ids, "input_ids") else ids["input_ids"]
 
+    def _constraint(self, kept: Sequence[SelectedSentence], max_words: int, prompt_length: int) -> Any:
+        """A logits processor that lets the model copy only (constraint.py). It sees the decoder's
+        tokens: after the prompt (causal LM) or after the decoder start token (seq2seq)."""
+        start = 1 if self._seq2seq else prompt_length
+        ends = self._model.generation_config.eos_token_id
+        ends = [*(ends if isinstance(ends, list) else [ends]), self._tokenizer.eos_token_id]
+        rule = TokenConstraint(
+            units([s.text for s in kept]),
+            lambda texts: self._tokenizer(texts, add_special_tokens=False).input_ids,
+            [e for e in ends if e is not None],
+            max_words,
+            max_new_tokens(max_words),
+            min_words(max_words),
+        )
+
+        def constrain(input_ids: Any, scores: Any) -> Any:
+            generated = input_ids[0, start:].tolist()
+            allowed = rule.allowed(generated)
+            row = mask(scores[0].float().cpu().numpy(), allowed)
+            return scores.new_tensor(row[np.newaxis, :])
+
+        return constrain
+
     def rewrite(self, sentences: Sequence[SelectedSentence], max_words: int, timeout_s: float) -> Rewrite:
         import torch
+        from transformers import LogitsProcessorList
 
         self.load()
         start = time.perf_counter()
         overhead = int(self._prompt_ids("", max_words).shape[-1]) + _PROMPT_SLACK_TOKENS
-        lengths = [(s.doc_id, len(self._tokenizer(s.text, add_special_tokens=False).input_ids) + 1) for s in sentences]
-        keep = fair_share(lengths, self.max_input_tokens - overhead)
-        text = " ".join(s.text for s, k in zip(sentences, keep, strict=True) if k)
-        if not text:
-            raise ModelError("no picked sentence fits the model's input window")
-        input_ids = self._prompt_ids(text, max_words).to(self._model.device)
+        kept, cut = model_input(
+            sentences,
+            lambda text: len(self._tokenizer(text, add_special_tokens=False).input_ids),
+            self.max_input_tokens - overhead,
+        )
+        input_ids = self._prompt_ids(" ".join(s.text for s in kept), max_words).to(self._model.device)
+        prompt_length = int(input_ids.shape[-1])
+        processors = [self._constraint(kept, max_words, prompt_length)] if self.constrained else []
         try:
             with torch.inference_mode():
                 output = self._model.generate(
@@ -124,10 +152,11 @@ class TransformersRewriter:
                     do_sample=False,
                     num_beams=1,
                     max_new_tokens=max_new_tokens(max_words),
-                    repetition_penalty=_REPETITION_PENALTY,
+                    repetition_penalty=REPETITION_PENALTY,
                     no_repeat_ngram_size=_NO_REPEAT_NGRAM,
                     max_time=timeout_s,
                     pad_token_id=self._tokenizer.pad_token_id or self._tokenizer.eos_token_id,
+                    logits_processor=LogitsProcessorList(processors),
                 )
         except torch.cuda.OutOfMemoryError as exc:
             raise ModelError("the rewrite model ran out of GPU memory", reason=Fallback.OUT_OF_MEMORY) from exc
@@ -138,6 +167,6 @@ class TransformersRewriter:
             raise ModelError(
                 f"the rewrite took longer than {timeout_s:.0f} s (NEWSBRIEF_REWRITE_TIMEOUT_S)", reason=Fallback.TIMEOUT
             )
-        new = output[0] if self._seq2seq else output[0][input_ids.shape[-1] :]
+        new = output[0] if self._seq2seq else output[0][prompt_length:]
         brief = " ".join(self._tokenizer.decode(new, skip_special_tokens=True).split())
-        return Rewrite(brief, int(input_ids.shape[-1]), keep.count(False), self.name, seconds)
+        return Rewrite(brief, prompt_length, cut, self.name, seconds)
