@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from service.lexicon import LEXICON, alternation
+
 # A line that starts one of these ends the article body: everything from it on is a link list.
 _TRAILER = re.compile(
     r"^\s*(read more|related (articles|stories|coverage|content|news)|more from|more stories|"
@@ -27,6 +29,8 @@ _JUNK_LINE = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+# "Lesen Sie auch: …", "Lire aussi : …", "Baca juga: …": a link line, in any of the languages the lexicon lists.
+_READ_ALSO = re.compile(rf"^\s*{alternation(LEXICON.read_also)}(?!\w)", re.IGNORECASE)
 # "WASHINGTON (Reuters) - ", "BRUSSELS, January 22 (Xinhua) -- ", "(AP) — " at the start of a line.
 _DATELINE = re.compile(
     r"^\s*(?:[A-Z][A-Z .'-]{1,40}(?:,\s*[A-Z][A-Za-z.]*(?:\s+\d{1,2})?(?:,\s*\d{4})?)?\s*)?"
@@ -73,7 +77,7 @@ def clean(text: str) -> CleanArticle:
         line = text[start:end]
         if _TRAILER.match(line):
             break
-        if _JUNK_LINE.match(line):
+        if _JUNK_LINE.match(line) or _READ_ALSO.match(line):
             continue
         dateline = _DATELINE.match(line)
         if dateline and dateline.end() < len(line):

@@ -29,6 +29,7 @@ class Lexicon:
     lowercase_abbreviations: tuple[str, ...]
     query_instructions: tuple[str, ...]
     sentence_starts: tuple[str, ...]
+    read_also: tuple[str, ...]
 
 
 def alternation(words: tuple[str, ...]) -> str:

@@ -6,25 +6,21 @@ model and no torch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Protocol, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 import sklearn
-import Stemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 
+from service.languages import stemmer, terms
 from service.lexicon import LEXICON
 from service.settings import Settings
 
 Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # rows are unit vectors
-
-_WORD = re.compile(r"[^\W_]+")
-_STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2) in C, with its own word cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +34,7 @@ class Vectors:
 class Representer(Protocol):
     name: str
 
-    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors: ...
+    def represent(self, sentences: Sequence[str], query: str | None = None, lang: str = "en") -> Vectors: ...
 
 
 # texts up to this long are cached (a news sentence has ~150 characters): with 2**14 entries the
@@ -46,19 +42,15 @@ class Representer(Protocol):
 _CACHED_CHARS = 2000
 
 
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(_STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]))
+_cached_terms = lru_cache(maxsize=2**14)(terms)
 
 
-_cached_terms = lru_cache(maxsize=2**14)(_terms)
-
-
-def stemmed_terms(text: str) -> tuple[str, ...]:
-    """Lower-cased, stemmed content words: "talks" and "talk" are one term.
+def stemmed_terms(text: str, lang: str = "en") -> tuple[str, ...]:
+    """Lower-cased, stemmed content words of a language (languages.terms): "talks" and "talk" are one term.
 
     Cached because scoring asks again for the sentences just represented.
     """
-    return _cached_terms(text) if len(text) <= _CACHED_CHARS else _terms(text)
+    return _cached_terms(text, lang) if len(text) <= _CACHED_CHARS else terms(text, lang)
 
 
 def clear_term_cache() -> None:
@@ -67,12 +59,16 @@ def clear_term_cache() -> None:
 
 
 # words that say what to do with a topic, not what it is about ("Describe ...", "Include information on ...")
-_INSTRUCTIONS = frozenset(_STEMMER.stemWords(list(LEXICON.query_instructions)))
+@cache
+def _instructions() -> frozenset[str]:
+    english = stemmer("en")
+    assert english is not None, "languages.toml gives English a stemmer"
+    return frozenset(english.stemWords(list(LEXICON.query_instructions)))
 
 
-def query_terms(query: str) -> tuple[str, ...]:
-    """The query's content terms, without the instruction words a topic statement is written in."""
-    return tuple(t for t in stemmed_terms(query) if t not in _INSTRUCTIONS)
+def query_terms(query: str, lang: str = "en") -> tuple[str, ...]:
+    """The query's content terms, without the (English) instruction words a topic statement is written in."""
+    return tuple(t for t in stemmed_terms(query, lang) if t not in _instructions())
 
 
 def _identity(terms: tuple[str, ...]) -> tuple[str, ...]:
@@ -84,16 +80,16 @@ class TfidfRepresenter:
 
     name = "tfidf"
 
-    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors:
+    def represent(self, sentences: Sequence[str], query: str | None = None, lang: str = "en") -> Vectors:
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64)
         # the inputs are term lists built here: sklearn's per-call validation is pure overhead (~8 %)
         with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
             try:
-                matrix = sp.csr_matrix(vectorizer.fit_transform([stemmed_terms(s) for s in sentences]))
+                matrix = sp.csr_matrix(vectorizer.fit_transform([stemmed_terms(s, lang) for s in sentences]))
             except ValueError:  # no content word at all: every sentence is orthogonal to every other
                 empty_query = None if query is None else sp.csr_matrix((1, 1))
                 return Vectors(sp.csr_matrix((len(sentences), 1)), empty_query)
-            query_vector = sp.csr_matrix(vectorizer.transform([query_terms(query)])) if query else None
+            query_vector = sp.csr_matrix(vectorizer.transform([query_terms(query, lang)])) if query else None
         return Vectors(matrix, query_vector)
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.languages import LanguageCode
+
 # The largest budgets anyone may ask for, from any entry point (API, CLI, settings): a brief of
 # 5000 words is already a long report; more would only make a slow request.
 MAX_WORDS_LIMIT = 5000
@@ -25,6 +27,9 @@ class Settings(BaseSettings):
     # -- budget defaults
     max_words: int = Field(100, ge=1, le=MAX_WORDS_LIMIT)
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
+
+    # -- the brief's language (ISO 639-1, "de"); unset: the language most of a set's articles are in
+    lang: LanguageCode | None = None
 
     # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
     trimming: TrimLevel = "full"
@@ -93,7 +98,7 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("rewrite_model", "embedding_model", "api_key", mode="before")
+    @field_validator("rewrite_model", "embedding_model", "api_key", "lang", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`NEWSBRIEF_REWRITE_MODEL=` (as a Dockerfile leaves it) means no model, not a model named ''."""

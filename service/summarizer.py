@@ -17,6 +17,7 @@ import numpy as np
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import clean
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
+from service.languages import DEFAULT, clip, count_words, detect, language, majority, normalise
 from service.ordering import order
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
@@ -41,6 +42,7 @@ class Request:
     max_sentences: int | None
     query: str | None
     rewrite: RewriteMode
+    lang: str | None  # the brief's language; None: the articles' majority
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Work:
     articles: Sequence[Article]
     known: Sequence[Article]  # already read: compared against, never quoted
     request: Request
+    lang: str = ""  # the brief's language, once segmentation has chosen it
     notes: tuple[str, ...] = ()
     sentences: tuple[Sentence, ...] = ()  # the candidates; after trimming, their brief wording
     counts: tuple[int, ...] = ()  # readable sentences per article
@@ -122,28 +125,47 @@ def validate(
         raise EmptyInputError("every article is empty or whitespace", param="articles")
 
 
-def segment(article: Article, pos: int) -> list[Sentence]:
+def article_language(article: Article) -> str:
+    """The article's `lang` when given, else its detected language (the default when undecided)."""
+    return normalise(article.lang) if article.lang else detect(article.text) or DEFAULT
+
+
+def segment(article: Article, pos: int, lang: str) -> list[Sentence]:
     """The readable sentences of one article, with offsets into its original text."""
     return [
-        Sentence(article.id, pos, i, start, end, ((start, end),), text, len(text.split()))
-        for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans))
+        Sentence(article.id, pos, i, start, end, ((start, end),), text, count_words(text), lang)
+        for i, (start, end) in enumerate(split_sentences(article.text, clean(article.text).spans, lang))
         for text in [article.text[start:end]]
     ]
 
 
 def segment_set(work: Work) -> Work:
-    """clean + segment every article (and the known ones); note articles with nothing readable."""
-    found = [segment(article, pos) for pos, article in enumerate(work.articles)]
+    """Detect each article's language, clean + segment every article of the brief's language (the
+    majority, unless the request names one) and the known ones; note articles not quoted."""
+    langs = [article_language(a) for a in work.articles]
+    lang = majority((code for a, code in zip(work.articles, langs, strict=True) if a.text.strip()), work.request.lang)
+    found = [
+        segment(a, pos, lang) if code == lang else []
+        for pos, (a, code) in enumerate(zip(work.articles, langs, strict=True))
+    ]
     notes = tuple(
-        f"article {a.id!r} has no readable sentence after boilerplate removal"
-        for a, sentences in zip(work.articles, found, strict=True)
+        f"article {a.id!r} is in language {code!r}, not the brief's {lang!r}: it is not quoted"
+        if code != lang
+        else f"article {a.id!r} has no readable sentence after boilerplate removal"
+        for a, code, sentences in zip(work.articles, langs, found, strict=True)
         if not sentences and a.text.strip()
     )
     if not any(found):
-        raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
-    known = tuple(s.text for pos, article in enumerate(work.known) for s in segment(article, pos))
+        raise EmptyInputError(
+            f"no readable sentence in any article in language {lang!r}: they are empty, only boilerplate "
+            "or in other languages"
+        )
+    known = tuple(
+        s.text for pos, a in enumerate(work.known) if article_language(a) == lang for s in segment(a, pos, lang)
+    )
     return replace(
         work,
+        lang=lang,
         notes=work.notes + notes,
         sentences=tuple(s for sentences in found for s in sentences),
         counts=tuple(len(sentences) for sentences in found),
@@ -155,7 +177,8 @@ def represent(work: Work, representer: Representer, max_graph_sentences: int) ->
     """Vectors for the candidates and the known sentences, in one space so their similarities
     compare; above `max_graph_sentences` only a centroid shortlist stays a candidate."""
     n = len(work.sentences)
-    vectors = representer.represent([s.text for s in work.sentences] + list(work.known_texts), work.request.query)
+    texts = [s.text for s in work.sentences] + list(work.known_texts)
+    vectors = representer.represent(texts, work.request.query, work.lang)
     known = vectors.sentences[n:] if work.known_texts else None
     vectors = Vectors(vectors.sentences[:n], vectors.query) if work.known_texts else vectors
     if n <= max_graph_sentences:
@@ -172,12 +195,15 @@ def represent(work: Work, representer: Representer, max_graph_sentences: int) ->
 
 
 def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work:
-    """`work` with the candidates at `which` trimmed (trimming.py); trimming is idempotent."""
+    """`work` with the candidates at `which` trimmed (trimming.py; only languages it has rules for);
+    trimming is idempotent."""
+    if not language(work.lang).trimming:
+        return work
     sentences = list(work.sentences)
     for i in which:
         s = sentences[i]
         spans, wording, _ = trim(work.articles[s.doc_pos].text, s.char_start, s.char_end, settings.trimming)
-        sentences[i] = replace(s, spans=spans, text=wording, words=len(wording.split()))
+        sentences[i] = replace(s, spans=spans, text=wording, words=count_words(wording))
     return replace(work, sentences=tuple(sentences))
 
 
@@ -208,21 +234,11 @@ def order_picks(work: Work) -> Work:
     return replace(work, picks=tuple(work.picks[i] for i in order(chosen, work.articles, work.counts)))
 
 
-def _clip(text: str, words: int) -> str:
-    """The first `words` words of `text`, as they are written there."""
-    end = 0
-    for count, token in enumerate(text.split(), start=1):
-        end = text.index(token, end) + len(token)
-        if count == words:
-            break
-    return text[:end]
-
-
 def selected(work: Work, pick: Pick) -> SelectedSentence:
     """A picked sentence with its provenance: offsets, spans, score parts and supporting articles."""
     i = pick.candidate
     s = work.sentences[i]
-    text = s.text if pick.clip_words is None else _clip(s.text, pick.clip_words)
+    text = s.text if pick.clip_words is None else clip(s.text, pick.clip_words)
     scores = work.scored
     parts = {"total": scores.total, **scores.parts}
     return SelectedSentence(
@@ -246,7 +262,7 @@ def score_set(work: Work, settings: Settings) -> Work:
 def result(
     work: Work, sentences: list[SelectedSentence], outcome: Outcome | None, timings: dict[str, float]
 ) -> Summary:
-    extractive = " ".join(s.wording for s in sentences)
+    extractive = ("" if language(work.lang).spaceless else " ").join(s.wording for s in sentences)
     message = () if outcome is None or outcome.message is None else (f"extractive brief returned: {outcome.message}",)
     return Summary(
         brief=extractive if outcome is None else outcome.brief,
@@ -257,7 +273,7 @@ def result(
         budget=Budget(
             max_words=work.request.max_words,
             max_sentences=work.request.max_sentences,
-            words=sum(len(s.text.split()) for s in sentences),
+            words=sum(count_words(s.text) for s in sentences),
             sentences=len(sentences),
         ),
         articles=len(work.articles),
@@ -301,11 +317,13 @@ class Summarizer:
         known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
         deadline: float | None = None,
+        lang: str | None = None,
     ) -> Summary:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
         what they report counts as already said, so the brief tells what is new. Past `deadline`
-        (a time.monotonic() value) no further stage starts: DeadlineError."""
-        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite))
+        (a time.monotonic() value) no further stage starts: DeadlineError. `lang` (ISO 639-1) is the
+        brief's language; by default the language most of the articles are in."""
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
         for name, stage in self._stages:
@@ -319,7 +337,12 @@ class Summarizer:
         return result(work, sentences, outcome, clock.ms)
 
     def _request(
-        self, max_words: int | None, max_sentences: int | None, query: str | None, rewrite: RewriteMode | None
+        self,
+        max_words: int | None,
+        max_sentences: int | None,
+        query: str | None,
+        rewrite: RewriteMode | None,
+        lang: str | None,
     ) -> Request:
         s = self.settings
         request = Request(
@@ -327,6 +350,7 @@ class Summarizer:
             max_sentences=s.max_sentences if max_sentences is None else max_sentences,
             query=query or None,
             rewrite=s.rewrite if rewrite is None else rewrite,
+            lang=lang or s.lang,
         )
         if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")
