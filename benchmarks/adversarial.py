@@ -58,10 +58,14 @@ STAGES: dict[str, Callable[[str], object]] = {
     "read_html": lambda t: parse(f"<html><body><article><p>{t}</p></article></body></html>", "a.html", ".html", "a"),
     "clean": clean,
     "segment": lambda t: list(split_sentences(t, clean(t).spans)),
+    # pySBD's rules (German, Chinese): up to RULE_MAX_CHARS, then the plain split
+    "segment_de": lambda t: list(split_sentences(t, clean(t).spans, "de")),
+    "segment_zh": lambda t: list(split_sentences(t, clean(t).spans, "zh")),
     "trim": _trim_all,
     "check_rewrite": lambda t: check(t, [_SHORT], 0.3),
     "check_sources": lambda t: check(_SHORT, [t], 0.3),
     "pipeline": lambda t: _SUMMARIZER.summarize([Article(id="a", text=t)]),
+    "pipeline_de": lambda t: _SUMMARIZER.summarize([Article(id="a", text=t, lang="de")]),
 }
 
 

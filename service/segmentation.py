@@ -46,11 +46,13 @@ def _pysbd(rules: str) -> Any:
 # Sentence-final punctuation of the scripts pySBD knows (Latin, Arabic, Devanagari, CJK, ...).
 _TERMINAL = "[.!?…؟।。！？]"
 # pySBD's time grows with the square of the marks in its input (a piece of "Nr. Nr. …" takes ~50 ms
-# per KB); prose has a mark every ~60 characters, so a piece with more than one per this many is a
-# list, a table or an attack, and is split at every mark followed by a space instead (linear)
+# per KB); prose has a mark every ~60 characters (~15 in a list of abbreviations), so a piece with
+# more than one per this many is a table or an attack, and is split at every mark followed by a
+# space instead (linear; "plain" rules)
 _MIN_CHARS_PER_MARK = 10
 _MARK = re.compile(_TERMINAL)
-_PLAIN_BOUNDARY = re.compile(r"[.!?…؟।]\s+|[。！？]")
+# a mark after 3+ letters or digits (not after "Nr", "Mr", "z.B"), closing quotes, then space
+_PLAIN_BOUNDARY = re.compile(r"(?<=\w\w\w)[.!?…؟।]+[\"'”’»)\]]*\s+|[。！？]+")
 
 
 def _plain_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -61,10 +63,17 @@ def _plain_spans(text: str) -> Iterator[tuple[int, int]]:
     yield start, len(text)
 
 
+# pySBD reads ~30 KB of prose a second (its abbreviation pass runs a regex over the text per
+# abbreviation it meets): an article longer than this is split at every mark followed by a space
+# instead, so a huge one costs what the plain split costs (a news article has ~5 KB; a 100 KB one
+# still takes pySBD ~3 s)
+RULE_MAX_CHARS = 100_000
+
+
 def _rule_spans(text: str, rules: str) -> Iterator[tuple[int, int]]:
     """Sentence spans by pySBD's rules for language `rules`: each sentence it returns is found in
     `text` after the previous one (it returns them in order, unchanged but for whitespace)."""
-    if len(_MARK.findall(text)) * _MIN_CHARS_PER_MARK > max(len(text), 1000):
+    if rules == "plain" or len(_MARK.findall(text)) * _MIN_CHARS_PER_MARK > max(len(text), 1000):
         yield from _plain_spans(text)
         return
     cursor = 0
@@ -149,6 +158,8 @@ def split_sentences(text: str, spans: Sequence[tuple[int, int]], lang: str = "en
     """Yield (start, end) offsets into `text` of every sentence inside the given spans, trimmed,
     split by the rules of language `lang`."""
     rules = language(lang).rules
+    if rules != "punkt" and sum(end - start for start, end in spans) > RULE_MAX_CHARS:
+        rules = "plain"
     for span_start, span_end in spans:
         part = text[span_start:span_end]
         for start, end in (b for piece in _pieces(part, rules) for b in _boundaries(part, *piece, rules)):
