@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # -- the brief's language (ISO 639-1, "de"); unset: the language most of a set's articles are in
     lang: LanguageCode | None = None
 
-    # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
+    # -- trimming: openers and credit parentheses (light), also weekday asides (full); never an attribution
     trimming: TrimLevel = "full"
 
     # -- representation
