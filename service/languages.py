@@ -137,11 +137,10 @@ def stemmer(code: str) -> Stemmer | None:
 
 @cache
 def stopwords(code: str) -> frozenset[str]:
-    """Lower-case stop words of a language: sklearn's English list, stopwordsiso's for the others."""
+    """Lower-case stop words of a language: data/stopwords_en.txt for English, stopwordsiso's for the others."""
     if code == "en":
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-        return frozenset(ENGLISH_STOP_WORDS)
+        lines = resources.files("service").joinpath("data/stopwords_en.txt").read_text(encoding="utf-8").splitlines()
+        return frozenset(line for line in lines if line and not line.startswith("#"))
     import stopwordsiso
 
     return frozenset(w.lower() for w in stopwordsiso.stopwords(code)) if stopwordsiso.has_lang(code) else frozenset()
