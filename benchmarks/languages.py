@@ -11,7 +11,8 @@ tokenizer is stemmer-free and reads any script: lower-cased words (letters, digi
 combining marks, service.languages.words_of), each Han or kana character a token of its own.
 Peers: lead (the first article's text) and sumy LexRank over the articles concatenated (sumy's
 stemmer and stop words of the language where it has them; its sentence splitter is NLTK Punkt,
-English only offline, or its own for Arabic, Greek and Hebrew). The data stays outside the repo.
+English only offline, or its own for Arabic and Hebrew; Greek gets the English one, as NLTK's
+Greek Punkt model is not installed here). The data stays outside the repo.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def sumy(articles: list[Article], words: int, lang: str) -> str:
     from sumy.utils import get_stop_words
 
     name = SUMY_LANGUAGES[lang]
-    splitter = name if name in ("arabic", "greek", "hebrew") else "english"
+    splitter = name if name in ("arabic", "hebrew") else "english"
     summarizer = LexRankSummarizer(Stemmer(name))
     summarizer.stop_words = get_stop_words(name)
     parser = PlaintextParser.from_string("\n\n".join(a.text for a in articles), Tokenizer(splitter))

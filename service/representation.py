@@ -98,7 +98,8 @@ class TfidfRepresenter:
 
     The weights are scikit-learn's TfidfVectorizer(sublinear_tf=True): tf 1 + ln(count), smooth idf
     ln((1 + n) / (1 + df)) + 1, rows of unit length; computed here with scipy, as importing
-    scikit-learn costs ~0.4 s and ~40 MiB (it imports scipy.stats) for these few lines.
+    scikit-learn (and the scipy.stats it pulls in) added 64 MiB to the peak RSS of
+    `newsbrief summarize seeds/` (docs/benchmarks.md) for these few lines.
     """
 
     name = "tfidf"

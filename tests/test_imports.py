@@ -1,5 +1,5 @@
 """The extractive path must never import torch or transformers (an optional extra), ray, or scikit-learn
-(0.4 s and ~40 MiB of start-up for what representation.py computes itself)."""
+(64 MiB of peak RSS for what representation.py computes itself)."""
 
 from __future__ import annotations
 
