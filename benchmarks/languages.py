@@ -1,7 +1,8 @@
 """Per language: segmentation accuracy and speed, and ROUGE beside lead and sumy, in one run.
 
     NLTK_DATA=../shared/nltk_data python benchmarks/languages.py \\
-        --sentseg ../shared/data/sentseg/pysbd_golden.jsonl --multiling ../shared/data/multiling [--limit 20]
+        --sentseg ../shared/data/sentseg/pysbd_golden.jsonl --multiling ../shared/data/multiling \\
+        [--limit 20] [--langs en fr]
 
 Segmentation: pySBD's golden cases (a case counts when every sentence, whitespace collapsed, is
 split exactly as the gold), and sentences per second over all of a language's cases.
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--sentseg", type=Path, required=True)
     parser.add_argument("--multiling", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=None, help="clusters per language")
+    parser.add_argument("--langs", nargs="*", default=None, help="ROUGE for these languages only (default: all)")
     args = parser.parse_args()
 
     print("| language | golden cases right | accuracy | segmentation sentences/s |")
@@ -149,6 +151,8 @@ def main() -> None:
     print("\n| language | clusters | budget | system | ROUGE-1 | ROUGE-2 | ROUGE-L | pipeline sentences/s |")
     print("|---|---|---|---|---|---|---|---|")
     for lang, records in sorted(clusters(args.multiling, args.limit).items()):
+        if args.langs and lang not in args.langs:
+            continue
         for name, system in systems.items():
             if name == "sumy" and lang not in SUMY_LANGUAGES:
                 continue
