@@ -7,8 +7,9 @@ killed after --timeout seconds (reported as "> T"), so a quadratic stage cannot 
 Times are CPU seconds of the measuring process (a loaded shared machine stretches wall time, not
 CPU time; the timeout is wall time). Growth is the worst ratio between consecutive sizes, per 10x
 more input: linear code stays near 10 (below ~20 ms noise dominates, so small times count as 20 ms).
-With --check the exit code is 1 if a measurement timed out or a stage failed with anything but a NewsbriefError (a clean
-refusal such as "no readable sentence" is a result); tests/test_adversarial.py runs it so.
+With --check the exit code is 1 if a measurement timed out or a stage failed with anything but a
+NewsbriefError (a clean refusal such as "no readable sentence" is a result); tests/test_adversarial.py
+runs it so.
 """
 
 from __future__ import annotations
@@ -60,10 +61,14 @@ STAGES: dict[str, Callable[[str], object]] = {
     "clean": clean,
     "clean_set": lambda t: clean_set([t, t[: len(t) // 2], t[len(t) // 2 :]]),
     "segment": lambda t: list(split_sentences(t, clean(t).spans)),
+    # pySBD's rules (German, Chinese): up to RULE_MAX_CHARS, then the plain split
+    "segment_de": lambda t: list(split_sentences(t, clean(t).spans, "de")),
+    "segment_zh": lambda t: list(split_sentences(t, clean(t).spans, "zh")),
     "trim": _trim_all,
     "check_rewrite": lambda t: check(t, [_SHORT], 0.3),
     "check_sources": lambda t: check(_SHORT, [t], 0.3),
     "pipeline": lambda t: _SUMMARIZER.summarize([Article(id="a", text=t)]),
+    "pipeline_de": lambda t: _SUMMARIZER.summarize([Article(id="a", text=t, lang="de")]),
 }
 
 

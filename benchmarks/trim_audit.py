@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from service import Article
-from service.summarizer import segment
+from service.summarizer import segment_all
 from service.trimming import trim
 
 
@@ -39,7 +39,7 @@ def main() -> None:
             for line in lines:
                 for pos, doc in enumerate(json.loads(line)["documents"]):
                     article = Article(id=str(pos), text=doc["text"])
-                    for s in segment(article, pos):
+                    for s in segment_all([article], ["en"], "en")[0]:
                         sentences += 1
                         result = trim(article.text, s.char_start, s.char_end, "full")
                         if result.cuts:

@@ -21,12 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.boilerplate import BOILERPLATE
-from service.lexicon import LEXICON
+from service.lexicon import LEXICON, alternation
 
 Span = tuple[int, int]
 
 _WORD = re.compile(r"\w+")
 _NAME = re.compile(r"\b[A-Z]\w*|\b\w*\d\w*")
+# "Lesen Sie auch: …", "Lire aussi : …", "Baca juga: …": a link line, in any of the languages the lexicon lists.
+_READ_ALSO = re.compile(rf"^\s*{alternation(LEXICON.read_also)}(?!\w)", re.IGNORECASE)
 _SENTENCE_END = ".!?…"
 _CLOSERS = "\"'”’“»›)]"
 # headlines of real pages run to 30 words (issue 12: the old bound of 14 let 15-word ones through);
@@ -153,6 +155,7 @@ def _clean(text: str, lines: list[Span], keys: list[str], repeated: frozenset[st
             i in repeats
             or keys[i] in repeated
             or (len(line) <= _FURNITURE_LINE_CHARS and BOILERPLATE.line.fullmatch(line))
+            or _READ_ALSO.match(line)
         ):
             continue
         if BOILERPLATE.embed_signature.fullmatch(line):

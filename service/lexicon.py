@@ -30,6 +30,7 @@ class Lexicon:
     query_instructions: tuple[str, ...]
     sentence_starts: tuple[str, ...]
     function_words: tuple[str, ...]
+    read_also: tuple[str, ...]
 
 
 def alternation(words: tuple[str, ...]) -> str:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from service.languages import LanguageCode
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -35,6 +37,8 @@ class ArticleFields(BaseModel):
     source: str | None = None
     url: str | None = None
     published_at: datetime | None = None
+    # ISO 639-1 code ("de", "zh"); when absent the language is detected from the text
+    lang: LanguageCode | None = None
 
 
 class Article(ArticleFields):
@@ -62,4 +66,5 @@ class Sentence:
     char_end: int
     spans: tuple[tuple[int, int], ...]
     text: str
-    words: int
+    words: int  # as languages.count_words counts them
+    lang: str  # the article's language (ISO 639-1)

@@ -6,25 +6,20 @@ model and no torch.
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Protocol, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
-import Stemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from service.languages import stemmer, terms
 from service.lexicon import LEXICON
 from service.settings import Settings
 
 Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # rows are unit vectors
-
-_WORD = re.compile(r"[^\W_]+")
-_STEMMER = Stemmer.Stemmer("english")  # Snowball (Porter 2) in C, with its own word cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +33,7 @@ class Vectors:
 class Representer(Protocol):
     name: str
 
-    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors: ...
+    def represent(self, sentences: Sequence[str], query: str | None = None, lang: str = "en") -> Vectors: ...
 
 
 # texts up to this long are cached (a news sentence has ~150 characters): with 2**14 entries the
@@ -46,19 +41,15 @@ class Representer(Protocol):
 _CACHED_CHARS = 2000
 
 
-def _terms(text: str) -> tuple[str, ...]:
-    return tuple(_STEMMER.stemWords([w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]))
+_cached_terms = lru_cache(maxsize=2**14)(terms)
 
 
-_cached_terms = lru_cache(maxsize=2**14)(_terms)
-
-
-def stemmed_terms(text: str) -> tuple[str, ...]:
-    """Lower-cased, stemmed content words: "talks" and "talk" are one term.
+def stemmed_terms(text: str, lang: str = "en") -> tuple[str, ...]:
+    """Lower-cased, stemmed content words of a language (languages.terms): "talks" and "talk" are one term.
 
     Cached because scoring asks again for the sentences just represented.
     """
-    return _cached_terms(text) if len(text) <= _CACHED_CHARS else _terms(text)
+    return _cached_terms(text, lang) if len(text) <= _CACHED_CHARS else terms(text, lang)
 
 
 def clear_term_cache() -> None:
@@ -67,33 +58,63 @@ def clear_term_cache() -> None:
 
 
 # words that say what to do with a topic, not what it is about ("Describe ...", "Include information on ...")
-_INSTRUCTIONS = frozenset(_STEMMER.stemWords(list(LEXICON.query_instructions)))
+@cache
+def _instructions() -> frozenset[str]:
+    english = stemmer("en")
+    assert english is not None, "languages.toml gives English a stemmer"
+    return frozenset(english.stemWords(list(LEXICON.query_instructions)))
 
 
-def query_terms(query: str) -> tuple[str, ...]:
-    """The query's content terms, without the instruction words a topic statement is written in."""
-    return tuple(t for t in stemmed_terms(query) if t not in _INSTRUCTIONS)
+def query_terms(query: str, lang: str = "en") -> tuple[str, ...]:
+    """The query's content terms, without the (English) instruction words a topic statement is written in."""
+    return tuple(t for t in stemmed_terms(query, lang) if t not in _instructions())
 
 
-def _identity(terms: tuple[str, ...]) -> tuple[str, ...]:
-    return terms
+def _counts(rows: Sequence[tuple[str, ...]], vocabulary: dict[str, int]) -> sp.csr_matrix:
+    """Term counts, a row per term list, a column per vocabulary entry (terms outside it are left out)."""
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for row in rows:
+        counts = Counter(vocabulary[t] for t in row if t in vocabulary)
+        indices.extend(counts)
+        data.extend(counts.values())
+        indptr.append(len(indices))
+    shape = (len(rows), len(vocabulary))
+    return sp.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr), shape)
+
+
+def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf (1 + ln count) times idf, each row scaled to unit length (an empty row stays zero)."""
+    counts.data = (1 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    counts.data /= np.repeat(norms, np.diff(counts.indptr))
+    return counts
 
 
 class TfidfRepresenter:
-    """Sentence-level TF-IDF over stemmed words, fitted on the article set itself (as LexRank does)."""
+    """Sentence-level TF-IDF over stemmed words, fitted on the article set itself (as LexRank does).
+
+    The weights are scikit-learn's TfidfVectorizer(sublinear_tf=True): tf 1 + ln(count), smooth idf
+    ln((1 + n) / (1 + df)) + 1, rows of unit length; computed here with scipy, as importing
+    scikit-learn (and the scipy.stats it pulls in) added 64 MiB to the peak RSS of
+    `newsbrief summarize seeds/` (docs/benchmarks.md) for these few lines.
+    """
 
     name = "tfidf"
 
-    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors:
-        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float64)
-        # the inputs are term lists built here: sklearn's per-call validation is pure overhead (~8 %)
-        with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-            try:
-                matrix = sp.csr_matrix(vectorizer.fit_transform([stemmed_terms(s) for s in sentences]))
-            except ValueError:  # no content word at all: every sentence is orthogonal to every other
-                empty_query = None if query is None else sp.csr_matrix((1, 1))
-                return Vectors(sp.csr_matrix((len(sentences), 1)), empty_query)
-            query_vector = sp.csr_matrix(vectorizer.transform([query_terms(query)])) if query else None
+    def represent(self, sentences: Sequence[str], query: str | None = None, lang: str = "en") -> Vectors:
+        rows = [stemmed_terms(s, lang) for s in sentences]
+        vocabulary = {term: column for column, term in enumerate(sorted({t for row in rows for t in row}))}
+        if not vocabulary:  # no content word at all: every sentence is orthogonal to every other
+            empty_query = None if query is None else sp.csr_matrix((1, 1))
+            return Vectors(sp.csr_matrix((len(sentences), 1)), empty_query)
+        counts = _counts(rows, vocabulary)
+        df = np.bincount(counts.indices, minlength=len(vocabulary))
+        idf = np.log((1 + len(rows)) / (1 + df)) + 1
+        matrix = _weigh(counts, idf)
+        query_vector = _weigh(_counts([query_terms(query, lang)], vocabulary), idf) if query else None
         return Vectors(matrix, query_vector)
 
 

@@ -82,7 +82,8 @@ class MiniLMRepresenter:
             out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float64))
         return np.vstack(out)
 
-    def represent(self, sentences: Sequence[str], query: str | None = None) -> Vectors:
+    def represent(self, sentences: Sequence[str], query: str | None = None, lang: str = "en") -> Vectors:  # noqa: ARG002
+        """all-MiniLM-L6-v2 was trained on English; other languages are embedded as they are (`lang` unused)."""
         vectors = self._embed([*sentences, *([query] if query else [])])
         if query:
             return Vectors(vectors[:-1], vectors[-1:])

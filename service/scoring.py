@@ -186,7 +186,7 @@ def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray
     A term counts with the share of articles that use it, from two articles up: a topic-signature
     proxy that needs no background corpus, and the words a human brief of the event tends to use.
     """
-    terms = [stemmed_terms(s.text) for s in sentences]
+    terms = [stemmed_terms(s.text, s.lang) for s in sentences]
     uses = {(term, s.doc_pos) for t, s in zip(terms, sentences, strict=True) for term in t}
     articles_using = Counter(term for term, _ in uses)
     share = {term: n / doc_count for term, n in articles_using.items() if n >= 2}

@@ -1,8 +1,10 @@
-"""Split cleaned spans into sentences that point back into the original text.
+"""Split cleaned spans into sentences that point back into the original text, by each language's rules.
 
-nupunkt-rs (a Rust Punkt with a model trained on a large English corpus, shipped in the wheel)
-is used because it is right on abbreviations, initials, decimals and quotes like syntok and
-pysbd, while being ~20x faster than syntok on news text (see docs/architecture.md).
+English: nupunkt-rs (a Rust Punkt with a model trained on a large English corpus, shipped in the
+wheel), right on abbreviations, initials, decimals and quotes like syntok and pysbd while ~20x
+faster than syntok on news text (see docs/architecture.md). Other languages: pySBD's rule sets
+(23 languages; 316 of its 323 golden cases), through its processor, with offsets found here: its
+own offset mapping searches the whole text once per sentence (quadratic).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from functools import cache
-from typing import Protocol
+from importlib import resources
+from typing import Any, Protocol
 
+from service.languages import language
 from service.lexicon import LEXICON
 
 # A lower-case word of three letters or more, a period, then a capital: a sentence boundary the
@@ -27,14 +31,71 @@ class _Tokenizer(Protocol):
 
 @cache
 def _tokenizer() -> _Tokenizer:
+    """nupunkt-rs's English model less its collocation counts of 1 (data/punkt_en.json.gz, made by
+    benchmarks/punkt_model.py): ~170 MiB peak to load instead of ~290, the same splits."""
     import nupunkt_rs
 
-    tokenizer: _Tokenizer = nupunkt_rs.create_default_tokenizer()
+    with resources.as_file(resources.files("service").joinpath("data/punkt_en.json.gz")) as path:
+        tokenizer: _Tokenizer = nupunkt_rs.SentenceTokenizer(nupunkt_rs.Parameters.load(str(path)))
     return tokenizer
 
 
-def _char_spans(text: str) -> Iterator[tuple[int, int]]:
+@cache
+def _pysbd(rules: str) -> Any:
+    import pysbd
+
+    return pysbd.Segmenter(language=rules, clean=False)
+
+
+# Sentence-final punctuation of the scripts pySBD knows (Latin, Arabic, Devanagari, CJK, ...).
+_TERMINAL = "[.!?…؟।。！？]"
+# pySBD's time grows with the square of the marks in its input (a piece of "Nr. Nr. …" takes ~50 ms
+# per KB); prose has a mark every ~60 characters (~15 in a list of abbreviations), so a piece with
+# more than one per this many is a table or an attack, and is split at every mark followed by a
+# space instead (linear; "plain" rules)
+_MIN_CHARS_PER_MARK = 10
+_MARK = re.compile(_TERMINAL)
+# a mark after 3+ letters or digits (not after "Nr", "Mr", "z.B"), closing quotes, then space
+_PLAIN_BOUNDARY = re.compile(r"(?<=\w\w\w)[.!?…؟।]+[\"'”’»)\]]*\s+|[。！？]+")
+
+
+def _plain_spans(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    for found in _PLAIN_BOUNDARY.finditer(text):
+        yield start, found.end()
+        start = found.end()
+    yield start, len(text)
+
+
+# pySBD reads ~30 KB of prose a second (its abbreviation pass runs a regex over the text per
+# abbreviation it meets): an article longer than this is split at every mark followed by a space
+# instead, so a huge one costs what the plain split costs (a news article has ~5 KB; a 100 KB one
+# still takes pySBD ~3 s)
+RULE_MAX_CHARS = 100_000
+
+
+def _rule_spans(text: str, rules: str) -> Iterator[tuple[int, int]]:
+    """Sentence spans by pySBD's rules for language `rules`: each sentence it returns is found in
+    `text` after the previous one (it returns them in order, unchanged but for whitespace)."""
+    if rules == "plain" or len(_MARK.findall(text)) * _MIN_CHARS_PER_MARK > max(len(text), 1000):
+        yield from _plain_spans(text)
+        return
+    cursor = 0
+    for sentence in _pysbd(rules).processor(text).process():
+        found = text.find(sentence.strip(), cursor)
+        if found < 0:  # never seen: keep the rest whole rather than lose it
+            break
+        cursor = found + len(sentence.strip())
+        yield found, cursor
+    if text[cursor:].strip():
+        yield cursor, len(text)
+
+
+def _char_spans(text: str, rules: str) -> Iterator[tuple[int, int]]:
     """Sentence spans in characters (nupunkt-rs reports UTF-8 byte offsets, in order)."""
+    if rules != "punkt":
+        yield from _rule_spans(text, rules)
+        return
     spans = _tokenizer().tokenize_spans(text)
     if text.isascii():
         yield from spans
@@ -56,33 +117,40 @@ def _char_spans(text: str) -> Iterator[tuple[int, int]]:
 # a time: each call then lasts tens of milliseconds however long the article (a call may hold the
 # GIL, and a 10 MB one held it for seconds, stalling every other request of the server).
 PIECE_CHARS = 100_000
+# pySBD's processor is quadratic in the sentences of its input (48 KB of short sentences: 3.7 s,
+# 96 KB: 15 s): pieces of this size keep it linear, ~1 ms per KB (benchmarks/adversarial.py)
+RULE_PIECE_CHARS = 2_000
 
 
-def _pieces(text: str) -> Iterator[tuple[int, int]]:
-    """Sentence spans of `text`, tokenized at most PIECE_CHARS at a time.
+def _pieces(text: str, rules: str) -> Iterator[tuple[int, int]]:
+    """Sentence spans of `text`, tokenized at most PIECE_CHARS (RULE_PIECE_CHARS for pySBD) at a time.
 
     The last sentence of a piece may be cut by the piece's end, so it is read again with what
-    follows, unless it fills more than half the piece: such a "sentence" (no boundary in 50,000
-    characters) is cut at its last whitespace, so every step moves on by half a piece or more.
+    follows, unless it fills more than half the piece: such a "sentence" (no boundary in half a
+    piece) is cut at its last whitespace, so every step moves on by half a piece or more.
     """
+    size = PIECE_CHARS if rules == "punkt" else RULE_PIECE_CHARS
     start = 0
-    while len(text) - start > PIECE_CHARS:
-        piece = text[start : start + PIECE_CHARS]
-        spans = list(_char_spans(piece)) or [(0, len(piece))]
+    while len(text) - start > size:
+        piece = text[start : start + size]
+        spans = list(_char_spans(piece, rules)) or [(0, len(piece))]
         *done, (last, _) = spans
         yield from ((start + a, start + b) for a, b in done)
-        if last > PIECE_CHARS // 2:
+        if last > size // 2:
             start += last
             continue
         cut = max(piece.rfind(" "), piece.rfind("\n"))
         cut = cut if cut > last else len(piece)
         yield start + last, start + cut
         start += cut
-    yield from ((start + a, start + b) for a, b in _char_spans(text[start:]))
+    yield from ((start + a, start + b) for a, b in _char_spans(text[start:], rules))
 
 
-def _boundaries(part: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """The sentence part[start:end], split again where the model missed a boundary."""
+def _boundaries(part: str, start: int, end: int, rules: str) -> Iterator[tuple[int, int]]:
+    """The sentence part[start:end], split again where the English model missed a boundary."""
+    if rules != "punkt":
+        yield start, end
+        return
     for match in _MISSED_BOUNDARY.finditer(part, start, end):
         if match.group("word") not in _ABBREVIATIONS:
             yield start, match.end()
@@ -90,11 +158,15 @@ def _boundaries(part: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     yield start, end
 
 
-def split_sentences(text: str, spans: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) offsets into `text` of every sentence inside the given spans, trimmed."""
+def split_sentences(text: str, spans: Sequence[tuple[int, int]], lang: str = "en") -> Iterator[tuple[int, int]]:
+    """Yield (start, end) offsets into `text` of every sentence inside the given spans, trimmed,
+    split by the rules of language `lang`."""
+    rules = language(lang).rules
+    if rules != "punkt" and sum(end - start for start, end in spans) > RULE_MAX_CHARS:
+        rules = "plain"
     for span_start, span_end in spans:
         part = text[span_start:span_end]
-        for start, end in (b for piece in _pieces(part) for b in _boundaries(part, *piece)):
+        for start, end in (b for piece in _pieces(part, rules) for b in _boundaries(part, *piece, rules)):
             while start < end and part[start].isspace():
                 start += 1
             while end > start and part[end - 1].isspace():

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.languages import LanguageCode
+
 # The largest budgets anyone may ask for, from any entry point (API, CLI, settings): a brief of
 # 5000 words is already a long report; more would only make a slow request.
 MAX_WORDS_LIMIT = 5000
@@ -28,6 +30,9 @@ class Settings(BaseSettings):
     # -- budget defaults
     max_words: int = Field(100, ge=1, le=MAX_WORDS_LIMIT)
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
+
+    # -- the brief's language (ISO 639-1, "de"); unset: the language most of a set's articles are in
+    lang: LanguageCode | None = None
 
     # -- trimming: openers and credit parentheses (light), also weekday asides (full); never an attribution
     trimming: TrimLevel = "full"
@@ -135,6 +140,7 @@ class Settings(BaseSettings):
         "embedding_model",
         "api_key",
         "salience_model",
+        "lang",
         mode="before",
     )
     @classmethod

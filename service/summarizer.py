@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
+from service.languages import DEFAULT, clip, count_words, detect, language, majority, normalise
 from service.ordering import order
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
@@ -36,6 +37,7 @@ class Request:
     max_sentences: int | None
     query: str | None
     rewrite: RewriteMode
+    lang: str | None  # the brief's language; None: the articles' majority
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Work:
     articles: Sequence[Article]
     known: Sequence[Article]  # already read: compared against, never quoted
     request: Request
+    lang: str = ""  # the brief's language, once segmentation has chosen it
     notes: tuple[str, ...] = ()
     sentences: tuple[Sentence, ...] = ()  # the candidates; after trimming, their brief wording
     counts: tuple[int, ...] = ()  # readable sentences per article
@@ -119,37 +122,56 @@ def validate(
         )
 
 
-def segment(article: Article, pos: int, cleaned: CleanArticle) -> list[Sentence]:
-    """The readable sentences of one article, with offsets into its original text; a furniture
-    sentence (a promo inside a paragraph) is left out as the segmenter bounds it."""
+def article_language(article: Article) -> str:
+    """The article's `lang` when given, else its detected language (the default when undecided)."""
+    return normalise(article.lang) if article.lang else detect(article.text) or DEFAULT
+
+
+def segment(article: Article, pos: int, cleaned: CleanArticle, lang: str) -> list[Sentence]:
+    """The readable sentences of one article, by the rules of `lang`, with offsets into its original
+    text; a furniture sentence (a promo inside a paragraph) is left out as the segmenter bounds it."""
     text = article.text
-    spans = readable_sentences(text, [list(split_sentences(text, [line])) for line in cleaned.spans])
+    spans = readable_sentences(text, [list(split_sentences(text, [line], lang)) for line in cleaned.spans])
     return [
-        Sentence(article.id, pos, i, start, end, ((start, end),), sentence, len(sentence.split()))
+        Sentence(article.id, pos, i, start, end, ((start, end),), sentence, count_words(sentence), lang)
         for i, (start, end) in enumerate(spans)
         for sentence in [text[start:end]]
     ]
 
 
-def segment_all(articles: Sequence[Article]) -> list[list[Sentence]]:
-    """Clean the articles as one set (a line several of them repeat may be page furniture), then segment."""
+def segment_all(articles: Sequence[Article], langs: Sequence[str], lang: str) -> list[list[Sentence]]:
+    """Clean the articles as one set (a line several of them repeat may be page furniture), then
+    segment those in the brief's language `lang` (the others get no sentence)."""
     cleaned = clean_set([a.text for a in articles])
-    return [segment(article, pos, spans) for pos, (article, spans) in enumerate(zip(articles, cleaned, strict=True))]
+    return [
+        segment(article, pos, spans, lang) if code == lang else []
+        for pos, (article, spans, code) in enumerate(zip(articles, cleaned, langs, strict=True))
+    ]
 
 
 def segment_set(work: Work) -> Work:
-    """clean + segment every article (and the known ones); name the articles left out, with nothing readable."""
-    found = segment_all(work.articles)
+    """Detect each article's language, clean + segment every article of the brief's language (the
+    majority, unless the request names one) and the known ones; name the articles left out."""
+    langs = [article_language(a) for a in work.articles]
+    lang = majority((code for a, code in zip(work.articles, langs, strict=True) if a.text.strip()), work.request.lang)
+    found = segment_all(work.articles, langs, lang)
     notes = tuple(
-        f"article {a.id!r} has no readable sentence (empty, or only boilerplate): left out of the brief"
-        for a, sentences in zip(work.articles, found, strict=True)
+        f"article {a.id!r} is in language {code!r}, not the brief's {lang!r}: it is not quoted"
+        if code != lang and a.text.strip()
+        else f"article {a.id!r} has no readable sentence (empty, or only boilerplate): left out of the brief"
+        for a, code, sentences in zip(work.articles, langs, found, strict=True)
         if not sentences
     )
     if not any(found):
-        raise EmptyInputError("no readable sentence in any article: they are empty or only boilerplate")
-    known = tuple(s.text for sentences in segment_all(work.known) for s in sentences)
+        raise EmptyInputError(
+            f"no readable sentence in any article in language {lang!r}: they are empty, only boilerplate "
+            "or in other languages"
+        )
+    known_langs = [article_language(a) for a in work.known]
+    known = tuple(s.text for sentences in segment_all(work.known, known_langs, lang) for s in sentences)
     return replace(
         work,
+        lang=lang,
         notes=work.notes + notes,
         sentences=tuple(s for sentences in found for s in sentences),
         counts=tuple(len(sentences) for sentences in found),
@@ -161,7 +183,8 @@ def represent(work: Work, representer: Representer, max_graph_sentences: int) ->
     """Vectors for the candidates and the known sentences, in one space so their similarities
     compare; above `max_graph_sentences` only a centroid shortlist stays a candidate."""
     n = len(work.sentences)
-    vectors = representer.represent([s.text for s in work.sentences] + list(work.known_texts), work.request.query)
+    texts = [s.text for s in work.sentences] + list(work.known_texts)
+    vectors = representer.represent(texts, work.request.query, work.lang)
     known = vectors.sentences[n:] if work.known_texts else None
     vectors = Vectors(vectors.sentences[:n], vectors.query) if work.known_texts else vectors
     if n <= max_graph_sentences:
@@ -178,12 +201,15 @@ def represent(work: Work, representer: Representer, max_graph_sentences: int) ->
 
 
 def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work:
-    """`work` with the candidates at `which` trimmed (trimming.py); trimming is idempotent."""
+    """`work` with the candidates at `which` trimmed (trimming.py; only languages it has rules for);
+    trimming is idempotent."""
+    if not language(work.lang).trimming:
+        return work
     sentences = list(work.sentences)
     for i in which:
         s = sentences[i]
         spans, wording, _ = trim(work.articles[s.doc_pos].text, s.char_start, s.char_end, settings.trimming)
-        sentences[i] = replace(s, spans=spans, text=wording, words=len(wording.split()))
+        sentences[i] = replace(s, spans=spans, text=wording, words=count_words(wording))
     return replace(work, sentences=tuple(sentences))
 
 
@@ -205,21 +231,11 @@ def order_picks(work: Work) -> Work:
     return replace(work, picks=tuple(work.picks[i] for i in order(chosen, work.articles, work.counts)))
 
 
-def _clip(text: str, words: int) -> str:
-    """The first `words` words of `text`, as they are written there."""
-    end = 0
-    for count, token in enumerate(text.split(), start=1):
-        end = text.index(token, end) + len(token)
-        if count == words:
-            break
-    return text[:end]
-
-
 def selected(work: Work, pick: Pick) -> SelectedSentence:
     """A picked sentence with its provenance: offsets, spans, score parts and supporting articles."""
     i = pick.candidate
     s = work.sentences[i]
-    text = s.text if pick.clip_words is None else _clip(s.text, pick.clip_words)
+    text = s.text if pick.clip_words is None else clip(s.text, pick.clip_words)
     scores = work.scored
     parts = {"total": scores.total, **scores.parts}
     return SelectedSentence(
@@ -243,7 +259,7 @@ def score_set(work: Work, settings: Settings) -> Work:
 def result(
     work: Work, sentences: list[SelectedSentence], outcome: Outcome | None, timings: dict[str, float]
 ) -> Summary:
-    extractive = " ".join(s.wording for s in sentences)
+    extractive = ("" if language(work.lang).spaceless else " ").join(s.wording for s in sentences)
     message = () if outcome is None or outcome.message is None else (f"extractive brief returned: {outcome.message}",)
     return Summary(
         brief=extractive if outcome is None else outcome.brief,
@@ -254,7 +270,7 @@ def result(
         budget=Budget(
             max_words=work.request.max_words,
             max_sentences=work.request.max_sentences,
-            words=sum(len(s.text.split()) for s in sentences),
+            words=sum(count_words(s.text) for s in sentences),
             sentences=len(sentences),
         ),
         articles=len(work.articles),
@@ -299,11 +315,13 @@ class Summarizer:
         known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
         deadline: float | None = None,
+        lang: str | None = None,
     ) -> Summary:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
         what they report counts as already said, so the brief tells what is new. Past `deadline`
-        (a time.monotonic() value) no further stage starts: DeadlineError."""
-        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite))
+        (a time.monotonic() value) no further stage starts: DeadlineError. `lang` (ISO 639-1) is the
+        brief's language; by default the language most of the articles are in."""
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
         for name, stage in self._stages:
@@ -317,7 +335,12 @@ class Summarizer:
         return result(work, sentences, outcome, clock.ms)
 
     def _request(
-        self, max_words: int | None, max_sentences: int | None, query: str | None, rewrite: RewriteMode | None
+        self,
+        max_words: int | None,
+        max_sentences: int | None,
+        query: str | None,
+        rewrite: RewriteMode | None,
+        lang: str | None,
     ) -> Request:
         s = self.settings
         request = Request(
@@ -325,6 +348,7 @@ class Summarizer:
             max_sentences=s.max_sentences if max_sentences is None else max_sentences,
             query=query or None,
             rewrite=s.rewrite if rewrite is None else rewrite,
+            lang=lang or s.lang,
         )
         if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")

@@ -26,7 +26,7 @@ def readable(*texts: str) -> list[list[str]]:
     """The candidate sentences of each article of a set, as the summarizer finds them; each one
     is checked to be an exact span of its article."""
     articles = [Article(id=str(i), text=t) for i, t in enumerate(texts)]
-    found = segment_all(articles)
+    found = segment_all(articles, ["en"] * len(articles), "en")
     for article, sentences in zip(articles, found, strict=True):
         for s in sentences:
             assert article.text[s.char_start : s.char_end] == s.text == s.text.strip()

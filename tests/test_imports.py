@@ -1,4 +1,5 @@
-"""The extractive path must never import torch or transformers (they are an optional extra)."""
+"""The extractive path must never import torch or transformers (an optional extra), ray, or scikit-learn
+(64 MiB of peak RSS for what representation.py computes itself)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from service import Article, Summarizer
 from service.cli import app
 from service.reading import read_paths
 Summarizer().summarize(read_paths([{str(SEEDS)!r}]))
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ray'))
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ray', 'sklearn'))
 print(heavy)
 """
 

@@ -9,7 +9,7 @@ from service.records import Article, Sentence
 
 
 def sentence(doc_pos: int, index: int) -> Sentence:
-    return Sentence(f"a{doc_pos}", doc_pos, index, 0, 1, ((0, 1),), "x", 1)
+    return Sentence(f"a{doc_pos}", doc_pos, index, 0, 1, ((0, 1),), "x", 1, "en")
 
 
 def articles(*published: datetime | None) -> list[Article]:

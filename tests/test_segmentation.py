@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from service.segmentation import split_sentences
+from tests.conftest import SEEDS
 
 
 def sentences(text: str) -> list[str]:
@@ -41,3 +45,19 @@ def test_offsets_inside_spans_map_to_the_original() -> None:
 
 def test_punctuation_only_is_not_a_sentence() -> None:
     assert sentences("... — !!!") == []
+
+
+def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
+    """data/punkt_en.json.gz drops the collocation counts of 1 (benchmarks/punkt_model.py): on the
+    seeds, pySBD's English golden cases and the trimming corpus it must split exactly as the full model."""
+    import nupunkt_rs
+
+    from service.segmentation import _tokenizer
+
+    data = Path(__file__).resolve().parent / "data"
+    golden = [json.loads(line) for line in (data / "pysbd_golden.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += [case["text"] for case in golden if case["lang"] == "en"]
+    texts.append(" ".join(json.loads(line)["sentence"] for line in (data / "trimming.jsonl").open(encoding="utf-8")))
+    full = nupunkt_rs.create_default_tokenizer()
+    assert [_tokenizer().tokenize_spans(t) for t in texts] == [full.tokenize_spans(t) for t in texts]

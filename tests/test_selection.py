@@ -16,7 +16,7 @@ from service.selection import Pick, select
 
 
 def sentences(*words: int) -> list[Sentence]:
-    return [Sentence(f"d{i}", i, 0, 0, 1, ((0, 1),), "x", n) for i, n in enumerate(words)]
+    return [Sentence(f"d{i}", i, 0, 0, 1, ((0, 1),), "x", n, "en") for i, n in enumerate(words)]
 
 
 def worded(*texts: str) -> list[Sentence]:

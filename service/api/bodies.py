@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.errors import Fallback
+from service.languages import LanguageCode
 from service.reading import ArticleFormat
 from service.records import ArticleFields
 from service.result import Budget, Mode, RewriteReport, SelectedSentence
@@ -36,6 +37,9 @@ class Options(BaseModel):
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT, strict=True)
     query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
     rewrite: RewriteMode | None = Field(None, description="off, auto or on; without it, the server's NEWSBRIEF_REWRITE")
+    lang: LanguageCode | None = Field(
+        None, description="the brief's language (ISO 639-1); without it, the language most of the articles are in"
+    )
 
 
 class SummaryRequest(BaseModel):
@@ -119,10 +123,24 @@ class Ranker(BaseModel):
     trimming: str
 
 
+class LanguageInfo(BaseModel):
+    name: str
+    stemmer: str | None = Field(description="the Snowball stemmer; none: terms are whole words (or CJK bigrams)")
+    sentences: str = Field(description="the sentence rules: nupunkt-rs Punkt (English) or pySBD's rules of a language")
+    trimming: bool = Field(description="trimming has rules for it; other languages keep whole sentences")
+
+
+class Languages(BaseModel):
+    detection: str
+    default: str = Field(description="the language of text detection cannot place")
+    supported: dict[str, LanguageInfo]
+
+
 class Info(BaseModel):
     name: str
     version: str
     ranker: Ranker
+    languages: Languages
     model: str | None
     rewrite: RewriteStatus
     limits: dict[str, int | float]

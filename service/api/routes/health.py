@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service import __version__
-from service.api.bodies import Health, Info, Ranker, Ready, RewriteStatus, ScorePart
+from service.api.bodies import Health, Info, LanguageInfo, Languages, Ranker, Ready, RewriteStatus, ScorePart
 from service.api.deps import AppState, State
+from service.languages import DEFAULT, LANGUAGES
 from service.scoring import PARTS, weights
 from service.settings import MAX_WORDS_LIMIT
 
@@ -48,6 +49,19 @@ async def info(state: State) -> Info:
             },
             selection=f"budgeted MMR (lambda {s.mmr_lambda})",
             trimming=s.trimming,
+        ),
+        languages=Languages(
+            detection="pycld2 (CLD2), on an article's first characters, unless the article gives `lang`",
+            default=DEFAULT,
+            supported={
+                code: LanguageInfo(
+                    name=lang.name,
+                    stemmer=lang.stemmer or None,
+                    sentences="nupunkt-rs Punkt" if lang.rules == "punkt" else f"pySBD rules '{lang.rules}'",
+                    trimming=lang.trimming,
+                )
+                for code, lang in LANGUAGES.items()
+            },
         ),
         model=model,
         rewrite=RewriteStatus(

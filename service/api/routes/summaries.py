@@ -58,6 +58,7 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         known=_articles(request.known_articles, "known_articles"),
         rewrite=options.rewrite,
         deadline=deadline,
+        lang=options.lang,
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
     if summary.fallback_reason is not None:

@@ -1,0 +1,1 @@
+"""Benchmarks (a regular package: pysbd installs a top-level `benchmarks` package that would shadow a namespace one)."""
