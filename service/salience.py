@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import Stemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from service.errors import InputError
+from service.languages import stopwords
 from service.records import Sentence
 
 _WORD = re.compile(r"[^\W_]+")
@@ -140,7 +140,8 @@ def load_model(path: Path | None = None) -> SalienceModel:
         raise InputError(f"salience model: cannot read {path}: {exc.strerror}", param="salience_model") from None
 
 
-_STOP = frozenset(ENGLISH_STOP_WORDS)
+# scikit-learn's English list (data/stopwords_en.txt), without importing scikit-learn
+_STOP = stopwords("en")
 # a sentence is read up to this many characters: longer is no sentence a brief can use as written
 # (news sentences run to ~300; trimming.py leaves longer ones whole), and it bounds the cost of a
 # set and the cache (2**14 entries of at most this: ~30 MB, as in representation.py)

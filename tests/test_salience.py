@@ -30,7 +30,7 @@ SHIPPED = ROOT / "service" / "data" / "salience.json"
 
 
 def sentence(doc: int, index: int, text: str) -> Sentence:
-    return Sentence(f"d{doc}", doc, index, 0, len(text), ((0, len(text)),), text, len(text.split()))
+    return Sentence(f"d{doc}", doc, index, 0, len(text), ((0, len(text)),), text, len(text.split()), "en")
 
 
 SET = [

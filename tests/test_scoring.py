@@ -71,7 +71,7 @@ def test_the_lead_prior_passes_over_a_page_opener() -> None:
     texts = [OPENERS[0], *REPORTS[0].splitlines()]
     vectors = TfidfRepresenter().represent(texts, None)
     share = story_share((vectors.sentences @ vectors.sentences.T).toarray(), np.zeros(len(texts), dtype=int))
-    sentences = [Sentence("a", 0, i, 0, 1, ((0, 1),), text, len(text.split())) for i, text in enumerate(texts)]
+    sentences = [Sentence("a", 0, i, 0, 1, ((0, 1),), text, len(text.split()), "en") for i, text in enumerate(texts)]
     prior = lead_prior(sentences, share)
     assert share[0] == 0.0 and prior[0] == 0.0  # the opener shares no word with the story
     assert prior[1] == 1.0  # the story's first sentence is its lead

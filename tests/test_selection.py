@@ -20,7 +20,7 @@ def sentences(*words: int) -> list[Sentence]:
 
 
 def worded(*texts: str) -> list[Sentence]:
-    return [Sentence(f"d{i}", i, 0, 0, 1, ((0, 1),), t, len(t.split())) for i, t in enumerate(texts)]
+    return [Sentence(f"d{i}", i, 0, 0, 1, ((0, 1),), t, len(t.split()), "en") for i, t in enumerate(texts)]
 
 
 def scores(
