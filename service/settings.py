@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     # a rewrite sentence needs a source sentence at least this similar (stemmed TF-IDF cosine)
     faithfulness_similarity: float = Field(0.3, gt=0, le=1)
 
+    # -- stories (service/stories.py): an article joins the most similar active story at or above
+    # this cosine, else opens one; chosen on the GVA stream's first half (docs/benchmarks.md, issue 16)
+    stories_threshold: float = Field(0.25, gt=0, le=1)
+    # a story stays active (can be joined) this long after its latest article's publication time
+    # (a week: 75 % of GVA's multi-article incidents span 7 days or less, per its README)
+    stories_window_hours: float = Field(168.0, gt=0)
+    # at most this many stories keep a centroid (each ~64 KB at 2**14 features); past it the least
+    # recently updated one goes inactive, so memory is flat even when no article has a date
+    stories_max_active: int = Field(1000, ge=1)
+    # size of the hashed term space (a vocabulary that cannot grow): 2**14 keeps collisions rare
+    # for news articles of a few hundred distinct terms
+    stories_hash_features: int = Field(2**14, ge=2**8, le=2**20)
+
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)
     max_article_chars: int = Field(10_000_000, ge=1)
