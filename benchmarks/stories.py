@@ -69,7 +69,11 @@ def scores(gold: Sequence[str], pred: Sequence[object]) -> dict[str, float]:
     together = _pairs(list(zip(gold, pred, strict=True)))
     pp, gp = _pairs(pred), _pairs(gold)
     pw_p, pw_r = (together / pp if pp else 1.0), (together / gp if gp else 1.0)
-    gsz, psz, jsz = collections.Counter(gold), collections.Counter(pred), collections.Counter(zip(gold, pred))
+    gsz, psz, jsz = (
+        collections.Counter(gold),
+        collections.Counter(pred),
+        collections.Counter(zip(gold, pred, strict=True)),
+    )
     n = len(gold)
     b_p = sum(jsz[(g, q)] / psz[q] for g, q in zip(gold, pred, strict=True)) / n
     b_r = sum(jsz[(g, q)] / gsz[g] for g, q in zip(gold, pred, strict=True)) / n
@@ -104,7 +108,8 @@ def run_newsbrief(name: str, data: Labelled, settings: Settings) -> None:
 
 def load_baseline(path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("eval_baseline", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -257,6 +257,46 @@ def evaluate(
 
 
 @app.command()
+def stories(
+    input_path: Annotated[
+        str,
+        typer.Argument(
+            help="JSON Lines (or .gz): one article {id, text|html, title?, source?, url?, published_at?} per line; "
+            "- for stdin."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write one JSON story per line.")],
+    max_words: MaxWords = None,
+) -> None:
+    """Group a stream of articles into stories, one brief each; a bad line gives an error record."""
+    import json
+
+    from service.sets import InputLines, input_name, open_input
+    from service.story_briefs import read_stream
+    from service.story_briefs import stories as group
+
+    settings = _settings(max_words=max_words)
+    summarizer = Summarizer(settings)
+
+    def go() -> tuple[int, int, int]:
+        with open_input(input_path) as stream:
+            lines = InputLines(stream, input_name(input_path), settings.max_line_bytes)
+            articles, errors = read_stream(lines.strict(), settings.max_line_bytes)
+        found = group(articles, summarizer)
+        with output.open("w", encoding="utf-8") as out:
+            for record in found:
+                out.write(record.model_dump_json() + "\n")
+            for error in errors:
+                out.write(json.dumps(error, ensure_ascii=False) + "\n")
+        return len(articles), len(found), len(errors)
+
+    count, found, failed = _guard(go)
+    typer.echo(f"{count} articles, {found} stories, {failed} bad lines", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (NEWSBRIEF_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (NEWSBRIEF_PORT).")] = None,

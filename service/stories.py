@@ -79,7 +79,8 @@ class DocumentFrequency:
         self.documents += rows.shape[0]
 
     def idf(self, columns: np.ndarray) -> np.ndarray:
-        return np.log((1.0 + self.documents) / (1.0 + self.df[columns])) + 1.0
+        idf: np.ndarray = np.log((1.0 + self.documents) / (1.0 + self.df[columns])) + 1.0
+        return idf
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class _Active:
 
     def similarities(self, features: Features) -> np.ndarray:
         """Cosine of the article with every slot's centroid."""
-        dots = features.weights @ self.sums[features.columns]
+        dots: np.ndarray = features.weights @ self.sums[features.columns]
         return dots / np.sqrt(np.maximum(self.norms2, 1e-24))
 
     def add(self, slot: int, features: Features) -> None:
