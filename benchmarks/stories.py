@@ -161,6 +161,52 @@ def synthetic_memory(count: int, settings: Settings) -> None:
     print("peak RSS (MB) after each fifth: " + ", ".join(str(m) for m in marks))
 
 
+def injected_sets(paths: Sequence[Path]) -> list[tuple[list[Article], list[Article], list[str], int]]:
+    """Each DUC cluster with the first article of the cluster half the list away appended (the next
+    one of another topic: DUC 2007's update clusters A/B/C share one): (clean, injected, references, budget)."""
+    clusters = [c for path in paths for c in read_rows(path)]
+    sets = []
+    for i, c in enumerate(clusters):
+        clean = [Article(id=d["id"], text=d["text"]) for d in c["documents"]]
+        j = (i + len(clusters) // 2) % len(clusters)
+        while clusters[j]["id"][:6] == c["id"][:6]:  # D0703A-A and D0703A-B are one topic
+            j = (j + 1) % len(clusters)
+        other = clusters[j]["documents"][0]
+        intruder = Article(id="intruder/" + other["id"], text=other["text"])
+        sets.append((clean, [*clean, intruder], c["references"], c["budget"]["words"]))
+    return sets
+
+
+def off_topic(paths: Sequence[Path], ratios: Sequence[float]) -> None:
+    """Detection precision/recall of the injected article (and false alarms on the clean sets), and
+    ROUGE of the brief with the injected article excluded vs kept."""
+    from service import Summarizer
+    from service.evaluation import mean, rouge
+
+    sets = injected_sets(paths)
+    for ratio in ratios:
+        summarizer = Summarizer(Settings(off_topic_ratio=ratio))
+        flagged = hits = clean_flags = 0
+        kept, excluded = [], []
+        for clean, injected, references, words in sets:
+            clean_flags += len(summarizer.summarize(clean, max_words=words).excluded)
+            out = summarizer.summarize(injected, max_words=words)
+            flagged += len(out.excluded)
+            hits += sum(e.id.startswith("intruder/") for e in out.excluded)
+            excluded.append(rouge(out.brief, references, words))
+            keep = summarizer.summarize(injected, max_words=words, off_topic="keep")
+            kept.append(rouge(keep.brief, references, words))
+        precision = hits / flagged if flagged else 1.0
+        exc, kep = mean(excluded), mean(kept)
+        print(
+            f"off-topic ratio {ratio}: {len(sets)} sets, precision {precision:.3f}, recall {hits / len(sets):.3f}, "
+            f"{clean_flags} articles flagged in the clean sets; ROUGE-1 R {kep.recall['rouge1']:.2f} kept -> "
+            f"{exc.recall['rouge1']:.2f} excluded, ROUGE-2 R {kep.recall['rouge2']:.2f} -> "
+            f"{exc.recall['rouge2']:.2f}",
+            flush=True,
+        )
+
+
 def tune(data: Labelled, base: Settings) -> None:
     """The grid the defaults were chosen from: the first half of the stream only."""
     articles, gold = data
@@ -179,6 +225,8 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="the data's eval_baseline.py, run beside newsbrief")
     parser.add_argument("--synthetic", type=int, default=0, help="articles in the memory test (0: skip)")
     parser.add_argument("--tune", choices=["gva"], help="print the threshold/window grid on the GVA first half")
+    parser.add_argument("--off-topic", type=Path, action="append", default=[], help="DUC file(s) for off-topic")
+    parser.add_argument("--ratios", default="", help="off-topic ratios to try (default: the setting)")
     args = parser.parse_args()
     settings = Settings()
     print(f"settings: threshold {settings.stories_threshold}, window {settings.stories_window_hours:g} h")
@@ -208,6 +256,9 @@ def main() -> None:
         jobs.append(("", lambda: run_newsbrief("DUC mixture newsbrief (held out)", duc_mixture(args.duc), settings)))
     for _, job in jobs:
         job()
+    if args.off_topic:
+        ratios = [float(r) for r in args.ratios.split(",")] if args.ratios else [settings.off_topic_ratio]
+        off_topic(args.off_topic, ratios)
     if args.synthetic:
         synthetic_memory(args.synthetic, settings)
 

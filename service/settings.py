@@ -16,6 +16,7 @@ MAX_SENTENCES_LIMIT = 500
 RewriteMode = Literal["off", "auto", "on"]
 TrimLevel = Literal["off", "light", "full"]
 FaithfulnessPolicy = Literal["off", "flag", "strict"]
+OffTopicMode = Literal["exclude", "keep"]
 
 
 class Settings(BaseSettings):
@@ -49,6 +50,12 @@ class Settings(BaseSettings):
     mmr_lambda: float = Field(0.7, ge=0, le=1)
     # update briefs: how much similarity to an already-read sentence counts as redundancy
     known_redundancy: float = Field(0.6, ge=0, le=1)
+
+    # -- off-topic articles (service/offtopic.py): an article whose best similarity to another article
+    # is below this fraction of the set's median best is off-topic; excluded from the brief, or kept
+    # (named in notes either way). Chosen on DUC 2007 with an injected article (docs/benchmarks.md)
+    off_topic: OffTopicMode = "exclude"
+    off_topic_ratio: float = Field(0.5, ge=0, le=1)
 
     # -- optional abstractive rewrite (extra `model`)
     rewrite: RewriteMode = "off"

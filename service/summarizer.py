@@ -1,4 +1,4 @@
-"""The pipeline, top-down: clean → segment → represent → score → trim → select → order → (rewrite) → result.
+"""The pipeline, top-down: clean → segment → represent → off-topic → score → trim → select → order → (rewrite) → result.
 
 `Summarizer.summarize` conducts. Each stage is a function from the working record (`Work`) to
 the next one, so data flows one way and every stage can be read and tested alone; the stage
@@ -17,15 +17,16 @@ import numpy as np
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import clean
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
+from service.offtopic import outliers
 from service.ordering import order
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, ScoreParts, SelectedSentence, Summary
+from service.result import Budget, ExcludedArticle, ScoreParts, SelectedSentence, Summary
 from service.rewriting import Outcome, apply
 from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
 from service.selection import Pick, select
-from service.settings import RewriteMode, Settings
+from service.settings import OffTopicMode, RewriteMode, Settings
 from service.trimming import cut_spans, trim
 
 # trim the best-scored sentences, ~2.5x the sentences a brief of ~20-word sentences holds: enough
@@ -41,6 +42,7 @@ class Request:
     max_sentences: int | None
     query: str | None
     rewrite: RewriteMode
+    off_topic: OffTopicMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Work:
     known: Sequence[Article]  # already read: compared against, never quoted
     request: Request
     notes: tuple[str, ...] = ()
+    excluded: tuple[ExcludedArticle, ...] = ()  # articles left out of the brief (off-topic)
     sentences: tuple[Sentence, ...] = ()  # the candidates; after trimming, their brief wording
     counts: tuple[int, ...] = ()  # readable sentences per article
     known_texts: tuple[str, ...] = ()
@@ -171,6 +174,33 @@ def represent(work: Work, representer: Representer, max_graph_sentences: int) ->
     )
 
 
+def exclude_off_topic(work: Work, ratio: float) -> Work:
+    """Leave out of the brief (or, under off_topic=keep, only name) the articles unlike the rest of the set."""
+    found = outliers(work.represented.sentences, [s.doc_pos for s in work.sentences], ratio)
+    if not found:
+        return work
+    keep = work.request.off_topic == "keep"
+    notes = tuple(
+        f"article {work.articles[o.doc_pos].id!r} looks off-topic: its best similarity to another article is "
+        f"{o.similarity:.2f}, the set's typical {o.typical:.2f}; " + ("kept (off_topic=keep)" if keep else "excluded")
+        for o in found
+    )
+    if keep:
+        return replace(work, notes=work.notes + notes)
+    dropped = {o.doc_pos for o in found}
+    stay = [i for i, s in enumerate(work.sentences) if s.doc_pos not in dropped]
+    return replace(
+        work,
+        notes=work.notes + notes,
+        excluded=tuple(
+            ExcludedArticle(id=work.articles[o.doc_pos].id, reason="off_topic", similarity=round(o.similarity, 6))
+            for o in found
+        ),
+        sentences=tuple(work.sentences[i] for i in stay),
+        vectors=Vectors(work.represented.sentences[stay], work.represented.query),
+    )
+
+
 def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work:
     """`work` with the candidates at `which` trimmed (trimming.py); trimming is idempotent."""
     sentences = list(work.sentences)
@@ -264,6 +294,7 @@ def result(
         articles_used=len({s.doc_id for s in sentences}),
         candidates=sum(work.counts),
         notes=[*work.notes, *message],
+        excluded=list(work.excluded),
         timings_ms=timings,
     )
 
@@ -285,6 +316,7 @@ class Summarizer:
         self._stages: tuple[tuple[str, Callable[[Work], Work]], ...] = (
             ("clean_segment", segment_set),
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
+            ("off_topic", lambda w: exclude_off_topic(w, s.off_topic_ratio)),
             ("score", lambda w: score_set(w, s)),
             ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words), s)),
             ("select", lambda w: select_picks(w, s)),
@@ -300,12 +332,13 @@ class Summarizer:
         query: str | None = None,
         known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
+        off_topic: OffTopicMode | None = None,
         deadline: float | None = None,
     ) -> Summary:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
         what they report counts as already said, so the brief tells what is new. Past `deadline`
         (a time.monotonic() value) no further stage starts: DeadlineError."""
-        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite))
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, off_topic))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
         for name, stage in self._stages:
@@ -319,7 +352,12 @@ class Summarizer:
         return result(work, sentences, outcome, clock.ms)
 
     def _request(
-        self, max_words: int | None, max_sentences: int | None, query: str | None, rewrite: RewriteMode | None
+        self,
+        max_words: int | None,
+        max_sentences: int | None,
+        query: str | None,
+        rewrite: RewriteMode | None,
+        off_topic: OffTopicMode | None,
     ) -> Request:
         s = self.settings
         request = Request(
@@ -327,6 +365,7 @@ class Summarizer:
             max_sentences=s.max_sentences if max_sentences is None else max_sentences,
             query=query or None,
             rewrite=s.rewrite if rewrite is None else rewrite,
+            off_topic=s.off_topic if off_topic is None else off_topic,
         )
         if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")

@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.errors import Fallback
 from service.reading import ArticleFormat
 from service.records import ArticleFields
-from service.result import Budget, Mode, RewriteReport, SelectedSentence
+from service.result import Budget, ExcludedArticle, Mode, RewriteReport, SelectedSentence
 from service.scoring import Role
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, RewriteMode
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, OffTopicMode, RewriteMode
 
 
 # Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
@@ -36,6 +36,11 @@ class Options(BaseModel):
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT, strict=True)
     query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
     rewrite: RewriteMode | None = Field(None, description="off, auto or on; without it, the server's NEWSBRIEF_REWRITE")
+    off_topic: OffTopicMode | None = Field(
+        None,
+        description="exclude (leave articles unlike the rest out of the brief) or keep; "
+        "without it, the server's NEWSBRIEF_OFF_TOPIC",
+    )
 
 
 class SummaryRequest(BaseModel):
@@ -62,6 +67,9 @@ class SummaryResponse(BaseModel):
     sentences: list[SelectedSentence]
     budget: Budget
     notes: list[str]
+    excluded: list[ExcludedArticle] = Field(
+        default_factory=list, exclude_if=lambda v: not v, description="articles left out of the brief (off-topic)"
+    )
     fallback_reason: Fallback | None = Field(None, description="why a rewrite request got the extractive brief")
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")
