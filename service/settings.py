@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # size of the hashed term space (a vocabulary that cannot grow): 2**14 keeps collisions rare
     # for news articles of a few hundred distinct terms
     stories_hash_features: int = Field(2**14, ge=2**8, le=2**20)
+    # POST /v1/stories: articles in one request (each story's brief still reads NEWSBRIEF_MAX_ARTICLES)
+    stories_max_articles: int = Field(1000, ge=1)
 
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)

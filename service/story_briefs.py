@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.errors import InputError, NewsbriefError
+from service.errors import DeadlineError, InputError, NewsbriefError
 from service.reading import article_from_json, decode, load_json
 from service.records import Article
 from service.result import SelectedSentence
@@ -38,16 +38,24 @@ def story_id(number: int) -> str:
     return f"story-{number + 1}"
 
 
-def brief_story(number: int, articles: Sequence[Article], summarizer: Summarizer) -> StoryRecord:
+def brief_story(
+    number: int,
+    articles: Sequence[Article],
+    summarizer: Summarizer,
+    max_words: int | None = None,
+    deadline: float | None = None,
+) -> StoryRecord:
     """One story's record; its brief reads at most NEWSBRIEF_MAX_ARTICLES of its articles (the first)."""
     limit = summarizer.settings.max_articles
     notes = []
     if len(articles) > limit:
         notes.append(f"{len(articles)} articles: the brief reads the first {limit} (NEWSBRIEF_MAX_ARTICLES)")
     try:
-        summary = summarizer.summarize(articles[:limit])
+        summary = summarizer.summarize(articles[:limit], max_words=max_words, deadline=deadline)
         brief, sentences = summary.brief, summary.sentences
         notes.extend(summary.notes)
+    except DeadlineError:
+        raise  # the caller's time is up: no later story starts either
     except NewsbriefError as exc:  # e.g. nothing readable in any of its articles: the story still stands
         brief, sentences = "", []
         notes.append(f"no brief: {exc.message}")
@@ -66,13 +74,15 @@ def brief_story(number: int, articles: Sequence[Article], summarizer: Summarizer
     )
 
 
-def stories(articles: Sequence[Article], summarizer: Summarizer) -> list[StoryRecord]:
+def stories(
+    articles: Sequence[Article], summarizer: Summarizer, max_words: int | None = None, deadline: float | None = None
+) -> list[StoryRecord]:
     """Group `articles` into stories (service/stories.py) and brief each one; stories in the order they open."""
     labels = cluster(articles, summarizer.settings)
     members: dict[int, list[Article]] = {}
     for i in stream_order(articles):  # the order they were grouped in
         members.setdefault(labels[i], []).append(articles[i])
-    return [brief_story(n, group, summarizer) for n, group in sorted(members.items())]
+    return [brief_story(n, group, summarizer, max_words, deadline) for n, group in sorted(members.items())]
 
 
 def error_record(number: int, exc: NewsbriefError) -> dict[str, Any]:

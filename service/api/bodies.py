@@ -12,6 +12,7 @@ from service.records import ArticleFields
 from service.result import Budget, ExcludedArticle, Mode, RewriteReport, SelectedSentence
 from service.scoring import Role
 from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, OffTopicMode, RewriteMode
+from service.story_briefs import StoryRecord
 
 
 # Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
@@ -74,6 +75,25 @@ class SummaryResponse(BaseModel):
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")
     timings: dict[str, float]
+
+
+class StoriesOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT, strict=True, description="budget of each brief")
+
+
+class StoriesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(
+        min_length=1, description="any order: grouped by publication time (`published_at`), then as given"
+    )
+    options: StoriesOptions = Field(default_factory=StoriesOptions)
+
+
+class StoriesResponse(BaseModel):
+    stories: list[StoryRecord] = Field(description="in the order they open")
 
 
 class ErrorBody(BaseModel):
