@@ -100,10 +100,10 @@ def show(name: str, row: dict[str, float], extra: str = "") -> None:
 
 def run_newsbrief(name: str, data: Labelled, settings: Settings) -> None:
     articles, gold = data
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     pred = cluster(articles, settings)
-    seconds = time.perf_counter() - start
-    show(name, scores(gold, pred), f"{len(articles) / seconds:7.0f} articles/s")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    show(name, scores(gold, pred), f"{len(articles) / seconds:6.0f}/s wall, {len(articles) / cpu:6.0f}/CPU-s")
 
 
 def load_baseline(path: Path) -> ModuleType:
@@ -144,7 +144,7 @@ def synthetic_memory(count: int, settings: Settings) -> None:
     vocabulary = [f"w{i}x" for i in range(2000)]
     clusterer = StoryClusterer(settings)
     marks = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     event: list[str] = []
     for i in range(count):
         if i % 5 == 0:
@@ -156,8 +156,11 @@ def synthetic_memory(count: int, settings: Settings) -> None:
         clusterer.add(article)
         if (i + 1) % (count // 5) == 0:
             marks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
-    seconds = time.perf_counter() - start
-    print(f"synthetic stream: {count} articles, {clusterer.stories} stories, {count / seconds:.0f} articles/s")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"synthetic stream: {count} articles, {clusterer.stories} stories, "
+        f"{count / seconds:.0f} articles/s wall, {count / cpu:.0f} per CPU-second"
+    )
     print("peak RSS (MB) after each fifth: " + ", ".join(str(m) for m in marks))
 
 
@@ -265,7 +268,9 @@ def main() -> None:
         run_newsbrief("DUC mixture newsbrief (held out)", duc_mixture(args.duc), settings)
     if args.off_topic:
         ratios = [float(r) for r in args.ratios.split(",")] if args.ratios else [settings.off_topic_ratio]
-        off_topic(args.off_topic, ratios)
+        for path in args.off_topic:
+            print(path.name, flush=True)
+            off_topic([path], ratios)
     if args.synthetic:
         synthetic_memory(args.synthetic, settings)
 

@@ -3,7 +3,8 @@
 Online single-pass clustering. Each article becomes a hashed, IDF-weighted vector of stemmed terms
 (the title and lead count more; capitalised names and numbers are extra features), and joins the
 story whose centroid is most similar, above a threshold, among the stories active around its
-publication time; otherwise it opens a story. The hashed space has a fixed size and only active
+publication time (half the score is the similarity to the story's first article, so a growing story
+cannot drift); otherwise it opens a story. The hashed space has a fixed size and only active
 stories keep a centroid, so memory stays flat however long the stream; the cost per article is
 linear in the number of active stories. Same articles in the same order → the same stories.
 """
@@ -101,6 +102,16 @@ def epoch(moment: datetime | None) -> float | None:
 _NONE = np.zeros(0, dtype=np.int64)
 
 
+# an article is compared with the story's first article too (half the score): a centroid alone drifts as a
+# story grows and, on GVA's look-alike Chicago reports, swallowed 52 articles of 42 incidents
+_SEED_MIX = 0.5
+
+
+def _cosine(a: Features, b: Features) -> float:
+    _, i, j = np.intersect1d(a.columns, b.columns, assume_unique=True, return_indices=True)
+    return float(a.weights[i] @ b.weights[j])
+
+
 class _Active:
     """The centroid sums of the active stories, one column per slot (a term's weights across the
     stories sit together, so an article's terms are read as whole rows); a freed slot is reused."""
@@ -113,6 +124,7 @@ class _Active:
         self.last = np.zeros(0)
         self.story = np.zeros(0, dtype=np.int64)  # story number per slot, -1 when free
         self.used: list[np.ndarray] = []  # the rows each slot has weight in, cleared when it is reused
+        self.seeds: list[Features] = []  # the article that opened each slot's story
 
     def similarities(self, features: Features) -> np.ndarray:
         """Cosine of the article with every slot's centroid."""
@@ -131,6 +143,7 @@ class _Active:
         self.sums[self.used[slot], slot] = 0.0
         self.used[slot] = _NONE
         self.norms2[slot] = 0.0
+        self.seeds[slot] = features
         self.add(slot, features)
         return slot
 
@@ -150,6 +163,7 @@ class _Active:
         )
         self.story = np.concatenate([self.story, np.full(extra, -1, dtype=np.int64)])
         self.used.extend([_NONE] * extra)
+        self.seeds.extend([Features(_NONE, np.zeros(0))] * extra)
         return size
 
 
@@ -193,6 +207,8 @@ class StoryClusterer:
         best, similarity = -1, 0.0
         if candidates.any() and features.columns.size:
             scores = np.where(candidates, active.similarities(features), -1.0)
+            for near in np.flatnonzero(scores >= self.threshold):
+                scores[near] = _SEED_MIX * _cosine(features, active.seeds[near]) + (1 - _SEED_MIX) * scores[near]
             best = int(np.argmax(scores))  # the first of equals: the lowest slot
             similarity = float(scores[best])
         if best >= 0 and similarity >= self.threshold:
