@@ -74,9 +74,9 @@ def _guard(action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def _interruptible(output: Path) -> Iterator[None]:
-    """SIGINT and SIGTERM end a batch run with one line and exit code 128 + the signal's number; the
-    output then holds whole records only, and --resume completes it."""
+def _interruptible(output: Path, state: str = "holds whole records only: --resume completes it") -> Iterator[None]:
+    """SIGINT and SIGTERM end a run with one line and exit code 128 + the signal's number; `state`
+    says what the output then holds (a batch's: whole records only, and --resume completes it)."""
     received: list[int] = [signal.SIGINT]
 
     def on_term(signum: int, _frame: FrameType | None) -> None:
@@ -88,7 +88,7 @@ def _interruptible(output: Path) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         name = signal.Signals(received[0]).name
-        message = f"interrupted by {name}; {output} holds whole records only: --resume completes it"
+        message = f"interrupted by {name}; {output} {state}"
         raise _fail(message, 128 + received[0]) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -283,6 +283,8 @@ def stories(
 ) -> None:
     """Group a stream of articles into stories, one brief each; a bad line gives an error record."""
     import json
+    import os
+    import tempfile
 
     from service.sets import InputLines, input_name, open_input
     from service.story_briefs import read_stream
@@ -296,14 +298,21 @@ def stories(
             lines = InputLines(stream, input_name(input_path), settings.max_line_bytes)
             articles, errors = read_stream(lines.strict(), settings.max_line_bytes)
         found = group(articles, summarizer)
-        with output.open("w", encoding="utf-8") as out:
-            for record in found:
-                out.write(record.model_dump_json() + "\n")
-            for error in errors:
-                out.write(json.dumps(error, ensure_ascii=False) + "\n")
+        # written whole or not at all: into a temporary file beside it, then renamed over it
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=output.parent, delete=False) as out:
+            try:
+                for record in found:
+                    out.write(record.model_dump_json() + "\n")
+                for error in errors:
+                    out.write(json.dumps(error, ensure_ascii=False) + "\n")
+            except BaseException:
+                Path(out.name).unlink()
+                raise
+        os.replace(out.name, output)
         return len(articles), len(found), len(errors)
 
-    count, found, failed = _guard(go)
+    with _interruptible(output, "was not written"):
+        count, found, failed = _guard(go)
     typer.echo(f"{count} articles, {found} stories, {failed} bad lines", err=True)
     if failed:
         raise typer.Exit(1)

@@ -4,6 +4,9 @@ several events come out as the right stories, deterministically, with bounded st
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -191,3 +194,26 @@ def test_cli_empty_input_and_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert out.read_text() == ""
     assert_clean_failure(newsbrief("stories", str(tmp_path / "missing.jsonl"), "-o", str(out)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_cli_signal_mid_run_leaves_no_partial_output(tmp_path: Path, signum: int) -> None:
+    """The input comes through a pipe larger than its buffer and left open: once the write returns,
+    the command is reading it (past start-up) when the signal comes."""
+    lines = (json.dumps({"id": str(i), "text": f"Storm {i} hit town{i}, police said."}) for i in range(50_000))
+    out = tmp_path / "stories.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service", "stories", "-", "-o", str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None
+    process.stdin.write("\n".join(lines).encode())
+    process.stdin.flush()
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum, stderr
+    assert stderr.decode().startswith("error: interrupted by") and b"Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []  # no output, no temporary file left
