@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     stories_hash_features: int = Field(2**14, ge=2**8, le=2**20)
     # POST /v1/stories: articles in one request (each story's brief still reads NEWSBRIEF_MAX_ARTICLES)
     stories_max_articles: int = Field(1000, ge=1)
+    # POST /v1/streams/{name}/articles: the SQLite file holding the streams' articles and stories
+    # (service/story_store.py; created on first use, survives a restart, shareable by the workers)
+    streams_path: Path = Path("newsbrief-streams.sqlite3")
+    # streams whose clusterer a process keeps in memory (each up to ~64 KB per active story); a
+    # stream used again after it was dropped is rebuilt by replaying its stored articles
+    streams_open: int = Field(8, ge=1)
 
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)

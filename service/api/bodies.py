@@ -96,6 +96,30 @@ class StoriesResponse(BaseModel):
     stories: list[StoryRecord] = Field(description="in the order they open")
 
 
+class StreamArticlesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(
+        min_length=1, description="placed in the order given; an id the stream already has keeps its story"
+    )
+
+
+class PlacedArticle(BaseModel):
+    id: str
+    story_id: str
+    similarity: float | None = Field(description="to the story it joined (1.0: it opened it); null for a duplicate")
+    duplicate: bool = Field(description="the stream already had an article with this id; it was not added again")
+
+
+class StreamArticlesResponse(BaseModel):
+    articles: list[PlacedArticle]
+
+
+class StreamStoriesResponse(BaseModel):
+    stories: list[StoryRecord] = Field(description="changed after `since`, least recently changed first")
+    cursor: int = Field(description="pass as `since` to get only the stories changed after these")
+
+
 class ErrorBody(BaseModel):
     type: str
     message: str
