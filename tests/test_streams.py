@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from service import Settings
 from service.api import create_app
 from service.records import Article
+from service.story_store import StoryStore
 from service.summarizer import Summarizer
 
 STREAM = Path(__file__).parent / "data" / "stories.jsonl"
@@ -135,3 +136,17 @@ def test_client_mistakes_are_envelope_errors(tmp_path: Path) -> None:
     assert too_many.status_code == 413
     assert twice.status_code == 422 and twice.json()["error"]["param"] == "articles[1].id"
     assert unknown_stream.status_code == 200 and unknown_stream.json() == {"stories": [], "cursor": 0}
+
+
+def test_two_stores_on_one_file_take_turns_as_two_workers_would(tmp_path: Path) -> None:
+    """Each store first replays what the other added, so the stories are those of one store."""
+    path = tmp_path / "streams.sqlite3"
+    one, two = StoryStore(Settings(), path), StoryStore(Settings(), path)
+    rows = [Article.model_validate(row) for row in articles()]
+    placed = one.add("news", rows[:3]) + two.add("news", rows[3:6]) + one.add("news", rows[6:])
+    alone = StoryStore(Settings(), tmp_path / "alone.sqlite3").add("news", rows)
+    assert placed == alone
+    groups: dict[str, list[str]] = {}
+    for p in placed:
+        groups.setdefault(p.story_id, []).append(p.id)
+    assert sorted(groups.values()) == sorted(EVENTS)
