@@ -18,7 +18,14 @@ import typer
 from service.errors import NewsbriefError
 from service.reading import read_paths
 from service.rendering import Format, render
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, FaithfulnessPolicy, RewriteMode, Settings
+from service.settings import (
+    MAX_SENTENCES_LIMIT,
+    MAX_WORDS_LIMIT,
+    FaithfulnessPolicy,
+    OffTopicMode,
+    RewriteMode,
+    Settings,
+)
 from service.summarizer import Summarizer
 
 if TYPE_CHECKING:
@@ -67,9 +74,9 @@ def _guard(action: Callable[[], T]) -> T:
 
 
 @contextmanager
-def _interruptible(output: Path) -> Iterator[None]:
-    """SIGINT and SIGTERM end a batch run with one line and exit code 128 + the signal's number; the
-    output then holds whole records only, and --resume completes it."""
+def _interruptible(output: Path, state: str = "holds whole records only: --resume completes it") -> Iterator[None]:
+    """SIGINT and SIGTERM end a run with one line and exit code 128 + the signal's number; `state`
+    says what the output then holds (a batch's: whole records only, and --resume completes it)."""
     received: list[int] = [signal.SIGINT]
 
     def on_term(signum: int, _frame: FrameType | None) -> None:
@@ -81,7 +88,7 @@ def _interruptible(output: Path) -> Iterator[None]:
         yield
     except KeyboardInterrupt:
         name = signal.Signals(received[0]).name
-        message = f"interrupted by {name}; {output} holds whole records only: --resume completes it"
+        message = f"interrupted by {name}; {output} {state}"
         raise _fail(message, 128 + received[0]) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -118,9 +125,15 @@ def summarize(
     rewrite: Rewrite = None,
     model: Model = None,
     faithfulness: Faithfulness = None,
+    off_topic: Annotated[
+        OffTopicMode | None,
+        typer.Option(help="exclude: leave articles unlike the rest out of the brief (named in notes); keep."),
+    ] = None,
 ) -> None:
     """Summarise one article set into one brief."""
-    summarizer = Summarizer(_settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness))
+    summarizer = Summarizer(
+        _settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness, off_topic=off_topic)
+    )
     articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
     already_read = _guard(lambda: read_paths(known)) if known else []
     summary = _guard(
@@ -254,6 +267,55 @@ def evaluate(
             typer.echo(f"{metric}: recall {avg.recall[metric]:.2f}  f1 {avg.f1[metric]:.2f}")
 
     _guard(go)
+
+
+@app.command()
+def stories(
+    input_path: Annotated[
+        str,
+        typer.Argument(
+            help="JSON Lines (or .gz): one article {id, text|html, title?, source?, url?, published_at?} per line; "
+            "- for stdin."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write one JSON story per line.")],
+    max_words: MaxWords = None,
+) -> None:
+    """Group a stream of articles into stories, one brief each; a bad line gives an error record."""
+    import json
+    import os
+    import tempfile
+
+    from service.sets import InputLines, input_name, open_input
+    from service.story_briefs import read_stream
+    from service.story_briefs import stories as group
+
+    settings = _settings(max_words=max_words)
+    summarizer = Summarizer(settings)
+
+    def go() -> tuple[int, int, int]:
+        with open_input(input_path) as stream:
+            lines = InputLines(stream, input_name(input_path), settings.max_line_bytes)
+            articles, errors = read_stream(lines.strict(), settings.max_line_bytes)
+        found = group(articles, summarizer)
+        # written whole or not at all: into a temporary file beside it, then renamed over it
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=output.parent, delete=False) as out:
+            try:
+                for record in found:
+                    out.write(record.model_dump_json() + "\n")
+                for error in errors:
+                    out.write(json.dumps(error, ensure_ascii=False) + "\n")
+            except BaseException:
+                Path(out.name).unlink()
+                raise
+        os.replace(out.name, output)
+        return len(articles), len(found), len(errors)
+
+    with _interruptible(output, "was not written"):
+        count, found, failed = _guard(go)
+    typer.echo(f"{count} articles, {found} stories, {failed} bad lines", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

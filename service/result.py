@@ -86,6 +86,16 @@ class RewriteReport(BaseModel):
     unsupported: list[UnsupportedSpan]
 
 
+class ExcludedArticle(BaseModel):
+    """An article of the set the brief leaves out, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    reason: Literal["off_topic"]
+    similarity: float = Field(description="its best similarity to another article of the set")
+
+
 class Summary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -101,4 +111,8 @@ class Summary(BaseModel):
     articles_used: int
     candidates: int
     notes: list[str] = Field(default_factory=list, description="what was approximated or skipped, and why")
+    # absent from the output when empty, so a brief that leaves nothing out reads as before
+    excluded: list[ExcludedArticle] = Field(
+        default_factory=list, exclude_if=lambda v: not v, description="articles left out of the brief (off-topic)"
+    )
     timings_ms: dict[str, float]

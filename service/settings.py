@@ -21,6 +21,7 @@ FaithfulnessPolicy = Literal["off", "flag", "strict"]
 Selection = Literal["coverage", "mmr"]
 # the rewrite backends of service/backends.BACKENDS (a test keeps the two in step)
 BackendName = Literal["transformers", "llama", "openai", "dummy"]
+OffTopicMode = Literal["exclude", "keep"]
 
 
 class Settings(BaseSettings):
@@ -64,6 +65,12 @@ class Settings(BaseSettings):
     # update briefs: how much similarity to an already-read sentence counts as redundancy
     known_redundancy: float = Field(0.6, ge=0, le=1)
 
+    # -- off-topic articles (service/offtopic.py): an article whose best similarity to another article
+    # is below this fraction of the set's median best is off-topic; excluded from the brief, or kept
+    # (named in notes either way). Chosen on DUC 2007 with an injected article (docs/benchmarks.md)
+    off_topic: OffTopicMode = "exclude"
+    off_topic_ratio: float = Field(0.5, ge=0, le=1)
+
     # -- optional abstractive rewrite (extras `model` or `llama`, or a model server)
     rewrite: RewriteMode = "off"
     # a hub id, a folder (or a name under models_dir), a .gguf file, `dummy`, or NAME:TARGET for a
@@ -98,6 +105,27 @@ class Settings(BaseSettings):
     faithfulness: FaithfulnessPolicy = "strict"
     # a rewrite sentence needs a source sentence at least this similar (stemmed TF-IDF cosine)
     faithfulness_similarity: float = Field(0.3, gt=0, le=1)
+
+    # -- stories (service/stories.py): an article joins the most similar active story at or above
+    # this cosine, else opens one; chosen on the GVA stream's first half (docs/benchmarks.md, issue 16)
+    stories_threshold: float = Field(0.25, gt=0, le=1)
+    # a story stays active (can be joined) this long after its latest article's publication time
+    # (a week: 75 % of GVA's multi-article incidents span 7 days or less, per its README)
+    stories_window_hours: float = Field(168.0, gt=0)
+    # at most this many stories keep a centroid (each ~64 KB at 2**14 features); past it the least
+    # recently updated one goes inactive, so memory is flat even when no article has a date
+    stories_max_active: int = Field(1000, ge=1)
+    # size of the hashed term space (a vocabulary that cannot grow): 2**14 keeps collisions rare
+    # for news articles of a few hundred distinct terms
+    stories_hash_features: int = Field(2**14, ge=2**8, le=2**20)
+    # POST /v1/stories: articles in one request (each story's brief still reads NEWSBRIEF_MAX_ARTICLES)
+    stories_max_articles: int = Field(1000, ge=1)
+    # POST /v1/streams/{name}/articles: the SQLite file holding the streams' articles and stories
+    # (service/story_store.py; created on first use, survives a restart, shareable by the workers)
+    streams_path: Path = Path("newsbrief-streams.sqlite3")
+    # streams whose clusterer a process keeps in memory (each up to ~64 KB per active story); a
+    # stream used again after it was dropped is rebuilt by replaying its stored articles
+    streams_open: int = Field(8, ge=1)
 
     # -- input limits (the HTTP API enforces them; the library reports them)
     max_articles: int = Field(100, ge=1)

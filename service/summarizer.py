@@ -1,4 +1,4 @@
-"""The pipeline, top-down: clean → segment → represent → score → trim → select → order → (rewrite) → result.
+"""The pipeline, top-down: clean → segment → represent → off-topic → score → trim → select → order → (rewrite) → result.
 
 `Summarizer.summarize` conducts. Each stage is a function from the working record (`Work`) to
 the next one, so data flows one way and every stage can be read and tested alone; the stage
@@ -16,16 +16,17 @@ from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.languages import DEFAULT, clip, count_words, detect, language, majority, normalise
+from service.offtopic import outliers
 from service.ordering import order
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, ScoreParts, SelectedSentence, Summary
+from service.result import Budget, ExcludedArticle, ScoreParts, SelectedSentence, Summary
 from service.rewriting import Outcome, apply
 from service.salience import load_model
 from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
 from service.selection import Pick, contenders, select
-from service.settings import RewriteMode, Settings
+from service.settings import OffTopicMode, RewriteMode, Settings
 from service.trimming import cut_spans, trim
 
 
@@ -38,6 +39,7 @@ class Request:
     query: str | None
     rewrite: RewriteMode
     lang: str | None  # the brief's language; None: the articles' majority
+    off_topic: OffTopicMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class Work:
     request: Request
     lang: str = ""  # the brief's language, once segmentation has chosen it
     notes: tuple[str, ...] = ()
+    excluded: tuple[ExcludedArticle, ...] = ()  # articles left out of the brief (off-topic)
     sentences: tuple[Sentence, ...] = ()  # the candidates; after trimming, their brief wording
     counts: tuple[int, ...] = ()  # readable sentences per article
     known_texts: tuple[str, ...] = ()
@@ -200,6 +203,33 @@ def represent(work: Work, representer: Representer, max_graph_sentences: int) ->
     )
 
 
+def exclude_off_topic(work: Work, ratio: float) -> Work:
+    """Leave out of the brief (or, under off_topic=keep, only name) the articles unlike the rest of the set."""
+    found = outliers(work.represented.sentences, [s.doc_pos for s in work.sentences], ratio)
+    if not found:
+        return work
+    keep = work.request.off_topic == "keep"
+    notes = tuple(
+        f"article {work.articles[o.doc_pos].id!r} looks off-topic: its best similarity to another article is "
+        f"{o.similarity:.2f}, the set's typical {o.typical:.2f}; " + ("kept (off_topic=keep)" if keep else "excluded")
+        for o in found
+    )
+    if keep:
+        return replace(work, notes=work.notes + notes)
+    dropped = {o.doc_pos for o in found}
+    stay = [i for i, s in enumerate(work.sentences) if s.doc_pos not in dropped]
+    return replace(
+        work,
+        notes=work.notes + notes,
+        excluded=tuple(
+            ExcludedArticle(id=work.articles[o.doc_pos].id, reason="off_topic", similarity=round(o.similarity, 6))
+            for o in found
+        ),
+        sentences=tuple(work.sentences[i] for i in stay),
+        vectors=Vectors(work.represented.sentences[stay], work.represented.query),
+    )
+
+
 def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work:
     """`work` with the candidates at `which` trimmed (trimming.py; only languages it has rules for);
     trimming is idempotent."""
@@ -277,6 +307,7 @@ def result(
         articles_used=len({s.doc_id for s in sentences}),
         candidates=sum(work.counts),
         notes=[*work.notes, *message],
+        excluded=list(work.excluded),
         timings_ms=timings,
     )
 
@@ -299,6 +330,7 @@ class Summarizer:
         self._stages: tuple[tuple[str, Callable[[Work], Work]], ...] = (
             ("clean_segment", segment_set),
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
+            ("off_topic", lambda w: exclude_off_topic(w, s.off_topic_ratio)),
             ("score", lambda w: score_set(w, s)),
             ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words, s.selection), s)),
             ("select", lambda w: select_picks(w, s)),
@@ -314,6 +346,7 @@ class Summarizer:
         query: str | None = None,
         known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
+        off_topic: OffTopicMode | None = None,
         deadline: float | None = None,
         lang: str | None = None,
     ) -> Summary:
@@ -321,7 +354,7 @@ class Summarizer:
         what they report counts as already said, so the brief tells what is new. Past `deadline`
         (a time.monotonic() value) no further stage starts: DeadlineError. `lang` (ISO 639-1) is the
         brief's language; by default the language most of the articles are in."""
-        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang))
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang, off_topic))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
         for name, stage in self._stages:
@@ -341,6 +374,7 @@ class Summarizer:
         query: str | None,
         rewrite: RewriteMode | None,
         lang: str | None,
+        off_topic: OffTopicMode | None,
     ) -> Request:
         s = self.settings
         request = Request(
@@ -349,6 +383,7 @@ class Summarizer:
             query=query or None,
             rewrite=s.rewrite if rewrite is None else rewrite,
             lang=lang or s.lang,
+            off_topic=s.off_topic if off_topic is None else off_topic,
         )
         if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")

@@ -24,7 +24,7 @@ def summarizer() -> Summarizer:
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app under uvicorn on 127.0.0.1 and a free port, in a background thread."""
     import socket
     import threading
@@ -38,7 +38,12 @@ def live_server() -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(Settings(max_in_flight=64)), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(Settings(max_in_flight=64, streams_path=tmp_path_factory.mktemp("streams") / "streams.sqlite3")),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

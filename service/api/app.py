@@ -18,10 +18,11 @@ from service.api.gate import Gate
 from service.api.intake import Intake
 from service.api.metrics import Metrics
 from service.api.middleware import CleanStartupFailure, RequestContext
-from service.api.routes import health, summaries
+from service.api.routes import health, stories, streams, summaries
 from service.errors import ModelError
 from service.records import Article
 from service.settings import Settings
+from service.story_store import StoryStore
 from service.summarizer import Summarizer
 
 log = structlog.get_logger("newsbrief.api")
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
         summarizer=summarizer or Summarizer(settings),
         metrics=metrics,
         gate=Gate(settings.max_in_flight, settings.max_in_flight_bytes, metrics.in_flight),
+        streams=StoryStore(settings, settings.streams_path),
     )
 
     @asynccontextmanager
@@ -91,8 +93,15 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
     envelope.install(app)
     app.include_router(health.router)
     app.include_router(summaries.router)
+    app.include_router(stories.router)
+    app.include_router(streams.router)
     Instrumentator(registry=state.metrics.registry, excluded_handlers=["/metrics"]).instrument(app)
-    app.add_middleware(Intake, state=state, admitted=summaries.PATHS)
+    posts = summaries.PATHS | stories.PATHS
+    app.add_middleware(
+        Intake,
+        state=state,
+        admitted=lambda method, path: (method == "POST" and path in posts) or streams.admits(method, path),
+    )
     app.add_middleware(RequestContext)
     app.add_middleware(CleanStartupFailure)
     return app

@@ -10,9 +10,10 @@ from service.errors import Fallback
 from service.languages import LanguageCode
 from service.reading import ArticleFormat
 from service.records import ArticleFields
-from service.result import Budget, Mode, RewriteReport, SelectedSentence
+from service.result import Budget, ExcludedArticle, Mode, RewriteReport, SelectedSentence
 from service.scoring import Role
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, RewriteMode
+from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, OffTopicMode, RewriteMode
+from service.story_briefs import StoryRecord
 
 
 # Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
@@ -40,6 +41,11 @@ class Options(BaseModel):
     lang: LanguageCode | None = Field(
         None, description="the brief's language (ISO 639-1); without it, the language most of the articles are in"
     )
+    off_topic: OffTopicMode | None = Field(
+        None,
+        description="exclude (leave articles unlike the rest out of the brief) or keep; "
+        "without it, the server's NEWSBRIEF_OFF_TOPIC",
+    )
 
 
 class SummaryRequest(BaseModel):
@@ -66,10 +72,56 @@ class SummaryResponse(BaseModel):
     sentences: list[SelectedSentence]
     budget: Budget
     notes: list[str]
+    excluded: list[ExcludedArticle] = Field(
+        default_factory=list, exclude_if=lambda v: not v, description="articles left out of the brief (off-topic)"
+    )
     fallback_reason: Fallback | None = Field(None, description="why a rewrite request got the extractive brief")
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")
     timings: dict[str, float]
+
+
+class StoriesOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_words: int | None = Field(None, ge=1, le=MAX_WORDS_LIMIT, strict=True, description="budget of each brief")
+
+
+class StoriesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(
+        min_length=1, description="any order: grouped by publication time (`published_at`), then as given"
+    )
+    options: StoriesOptions = Field(default_factory=StoriesOptions)
+
+
+class StoriesResponse(BaseModel):
+    stories: list[StoryRecord] = Field(description="in the order they open")
+
+
+class StreamArticlesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[ArticleIn] = Field(
+        min_length=1, description="placed in the order given; an id the stream already has keeps its story"
+    )
+
+
+class PlacedArticle(BaseModel):
+    id: str
+    story_id: str
+    similarity: float | None = Field(description="to the story it joined (1.0: it opened it); null for a duplicate")
+    duplicate: bool = Field(description="the stream already had an article with this id; it was not added again")
+
+
+class StreamArticlesResponse(BaseModel):
+    articles: list[PlacedArticle]
+
+
+class StreamStoriesResponse(BaseModel):
+    stories: list[StoryRecord] = Field(description="changed after `since`, least recently changed first")
+    cursor: int = Field(description="pass as `since` to get only the stories changed after these")
 
 
 class ErrorBody(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from service.api.gate import Gate
 from service.api.metrics import Metrics
 from service.settings import Settings
+from service.story_store import StoryStore
 from service.summarizer import Summarizer
 
 
@@ -19,6 +20,7 @@ class AppState:
     summarizer: Summarizer
     metrics: Metrics
     gate: Gate
+    streams: StoryStore  # opened on first use
     ready: bool = False
     draining: bool = False
     # why the configured rewrite model is not in use (rewrite=auto serves extractive briefs meanwhile)

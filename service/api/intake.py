@@ -11,7 +11,7 @@ completes: a client that writes its whole body before it reads (urllib, which al
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import anyio
 from starlette.datastructures import Headers
@@ -89,11 +89,11 @@ def _is_json(content_type: str) -> bool:
 
 
 class Intake:
-    def __init__(self, app: ASGIApp, state: AppState, admitted: frozenset[str]) -> None:
-        """`admitted`: the paths whose POSTs need the API key and a gate slot (the summary routes)."""
+    def __init__(self, app: ASGIApp, state: AppState, admitted: Callable[[str, str], bool]) -> None:
+        """`admitted(method, path)`: the requests that need the API key and a gate slot (the work routes)."""
         self.app, self.state, self.admitted = app, state, admitted
 
-    def _refusal(self, headers: Headers) -> ApiError | None:
+    def _refusal(self, headers: Headers, has_body: bool) -> ApiError | None:
         settings = self.state.settings
         if settings.api_key is not None:
             scheme, _, given = headers.get("authorization", "").partition(" ")
@@ -102,6 +102,8 @@ class Intake:
                 return ApiError(401, "unauthorized", "a valid API key is required: send `Authorization: Bearer <key>`")
         if self.state.draining:
             return ApiError(503, "unavailable", "the server is shutting down; retry on another instance", retry_after=1)
+        if not has_body:
+            return None
         encoding = headers.get("content-encoding", "").strip().lower()
         if encoding not in ("", "identity"):
             return ApiError(
@@ -126,9 +128,9 @@ class Intake:
         settings = self.state.settings
         if body.declared is not None and body.declared > settings.max_body_bytes:
             return self.too_large(), None
-        if scope["method"] != "POST" or scope["path"] not in self.admitted:
+        if not self.admitted(scope["method"], scope["path"]):
             return None, None
-        refusal = self._refusal(headers)
+        refusal = self._refusal(headers, scope["method"] == "POST")
         if refusal is not None:
             return refusal, None
         ticket = self.state.gate.admit(settings.max_body_bytes if body.declared is None else body.declared)

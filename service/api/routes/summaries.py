@@ -57,6 +57,7 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         query=options.query,
         known=_articles(request.known_articles, "known_articles"),
         rewrite=options.rewrite,
+        off_topic=options.off_topic,
         deadline=deadline,
         lang=options.lang,
     )
@@ -70,6 +71,7 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         sentences=summary.sentences,
         budget=summary.budget,
         notes=summary.notes,
+        excluded=summary.excluded,
         fallback_reason=summary.fallback_reason,
         model=summary.rewrite.model if summary.rewrite else None,
         rewrite=summary.rewrite,
