@@ -51,9 +51,11 @@ def test_a_set_about_one_event_loses_nothing(summarizer: Summarizer, seed_articl
     assert "excluded" not in summary.model_dump()  # absent when empty: earlier outputs are byte-identical
 
 
-def test_two_articles_are_never_off_topic() -> None:
+def test_two_or_three_articles_are_never_off_topic() -> None:
     vectors = np.array([[1.0, 0.0], [0.0, 1.0]])
     assert outliers(vectors, [0, 1], 0.5) == []
+    vectors = np.array([[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 0.0, 1.0]])
+    assert outliers(vectors, [0, 1, 2], 0.5) == []
 
 
 def test_identical_articles_are_never_off_topic() -> None:
