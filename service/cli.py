@@ -18,7 +18,14 @@ import typer
 from service.errors import NewsbriefError
 from service.reading import read_paths
 from service.rendering import Format, render
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, FaithfulnessPolicy, RewriteMode, Settings
+from service.settings import (
+    MAX_QUOTES_LIMIT,
+    MAX_SENTENCES_LIMIT,
+    MAX_WORDS_LIMIT,
+    FaithfulnessPolicy,
+    RewriteMode,
+    Settings,
+)
 from service.summarizer import Summarizer
 
 if TYPE_CHECKING:
@@ -118,9 +125,15 @@ def summarize(
     rewrite: Rewrite = None,
     model: Model = None,
     faithfulness: Faithfulness = None,
+    quotes: Annotated[
+        int | None,
+        typer.Option(
+            "--quotes", min=0, max=MAX_QUOTES_LIMIT, help="Add the best N direct quotes verbatim (NEWSBRIEF_QUOTES)."
+        ),
+    ] = None,
 ) -> None:
     """Summarise one article set into one brief."""
-    summarizer = Summarizer(_settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness))
+    summarizer = Summarizer(_settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness, quotes=quotes))
     articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
     already_read = _guard(lambda: read_paths(known)) if known else []
     summary = _guard(

@@ -1,6 +1,7 @@
 """Is a rewrite backed by its sources? Deterministic and fast: no model.
 
-Two checks: every number, date and name in the rewrite occurs in the source articles (as whole
+Three checks: every quotation in the rewrite is a source's words unchanged (quotes are locked);
+every number, date and name in the rewrite occurs in the source articles (as whole
 words: "Xi" is not found in "Xinhua"), and every rewrite sentence is similar enough to some source
 sentence (stemmed TF-IDF cosine). Both are one pass over the sources.
 """
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.lexicon import LEXICON, alternation
+from service.quotes import find as find_quotes
+from service.quotes import wording
 from service.representation import TfidfRepresenter
 from service.result import UnsupportedSpan as Unsupported
 from service.segmentation import split_sentences
@@ -102,6 +105,13 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
                         text=sentence, reason=f"no source sentence says this (best similarity {float(similarity):.2f})"
                     )
                 )
+    # quotes are locked spans: a quotation in the rewrite must be a source's words, unchanged
+    source_words = " ".join(wording(text) for text in sources)
+    for quote in find_quotes(rewrite):
+        if f" {wording(rewrite[quote.start : quote.end])} " not in f" {source_words} ":
+            problems.append(
+                Unsupported(text=rewrite[quote.start : quote.end], reason="quote not verbatim in the sources")
+            )
     if not rewrite.strip():
         problems.append(Unsupported(text="", reason="the rewrite is empty"))
     unique = list({(p.text, p.reason): p for p in problems}.values())

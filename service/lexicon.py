@@ -29,6 +29,8 @@ class Lexicon:
     lowercase_abbreviations: tuple[str, ...]
     query_instructions: tuple[str, ...]
     sentence_starts: tuple[str, ...]
+    speech_verbs: tuple[str, ...]
+    speaker_pronouns: tuple[str, ...]
 
 
 def alternation(words: tuple[str, ...]) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from service.records import Article
-from service.result import Summary
+from service.result import Quote, Summary, quoted
 
 Format = Literal["text", "json", "markdown"]
 
@@ -60,11 +60,18 @@ def _source_label(article: Article) -> str:
     return label if name == article.id else f"{label} ({escape_markdown(article.id)})"
 
 
+def _quote_note(n: int, quote: Quote, by_id: dict[str, Article]) -> str:
+    first = quote.sources[0]
+    others = [i for i in quote.support if i != first.doc_id]
+    also = f"; also quoted by {', '.join(_source_label(by_id[i]) for i in others)}" if others else ""
+    return f"[^{n}]: {_source_label(by_id[first.doc_id])}, quote (characters {first.char_start}–{first.char_end}){also}"
+
+
 def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     by_id = {a.id: a for a in articles}
-    body = " ".join(
+    body = [
         f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" for n, s in enumerate(summary.sentences, start=1)
-    )
+    ]
     notes = []
     for n, s in enumerate(summary.sentences, start=1):
         others = [i for i in s.support if i != s.doc_id]
@@ -74,7 +81,10 @@ def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
             f"[^{n}]: {_source_label(by_id[s.doc_id])}, sentence {s.index + 1} "
             f"(characters {s.char_start}–{s.char_end}{trimmed}){also}"
         )
-    return body + "\n\n" + "\n".join(notes) + "\n"
+    for n, q in enumerate((q for q in summary.quotes if q.in_brief), start=len(notes) + 1):
+        body.append(escape_markdown(quoted(q)) + f"[^{n}]")
+        notes.append(_quote_note(n, q, by_id))
+    return " ".join(body) + "\n\n" + "\n".join(notes) + "\n"
 
 
 def render(summary: Summary, articles: Sequence[Article], fmt: Format, *, timings: bool = False) -> str:

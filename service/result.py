@@ -86,6 +86,37 @@ class RewriteReport(BaseModel):
     unsupported: list[UnsupportedSpan]
 
 
+class QuoteSource(BaseModel):
+    """Where an article has a quote: `text[char_start:char_end]` is its words, marks excluded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    char_start: int
+    char_end: int
+    speaker: str | None = Field(description="who the article says said it; a pronoun is resolved to a name")
+    speaker_start: int | None = Field(description="where that name stands in the article's text")
+    speaker_end: int | None
+
+
+class Quote(BaseModel):
+    """A direct quote, word for word, with every article that has it; never trimmed or rewritten."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    speaker: str | None = Field(description="the first speaker its sources name; null when none says who")
+    support: list[str] = Field(description="ids of every article with this quote, in article order")
+    salience: float = Field(description="the best score of a sentence holding it")
+    sources: list[QuoteSource]
+    in_brief: bool = Field(False, description="added to the brief verbatim (`quotes` option)")
+
+
+def quoted(quote: Quote) -> str:
+    """A quote as the brief gives it: verbatim in marks, then who said it."""
+    return f"“{quote.text}” ({quote.speaker or 'speaker not named'})"
+
+
 class Summary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -101,4 +132,7 @@ class Summary(BaseModel):
     articles_used: int
     candidates: int
     notes: list[str] = Field(default_factory=list, description="what was approximated or skipped, and why")
+    quotes: list[Quote] = Field(
+        default_factory=list, description="direct quotes, ranked by support, then salience, then position"
+    )
     timings_ms: dict[str, float]

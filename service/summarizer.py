@@ -8,6 +8,7 @@ modules themselves know nothing of `Work`.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -18,9 +19,10 @@ from service.backends import Rewriter, make_rewriter
 from service.cleaning import clean
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
+from service.quotes import gather
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, ScoreParts, SelectedSentence, Summary
+from service.result import Budget, Quote, ScoreParts, SelectedSentence, Summary, quoted
 from service.rewriting import Outcome, apply
 from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
@@ -41,6 +43,7 @@ class Request:
     max_sentences: int | None
     query: str | None
     rewrite: RewriteMode
+    quotes: int  # the best quotes added to the brief verbatim
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,7 @@ class Work:
     known_vectors: Matrix | None = None
     scores: Scores | None = None
     picks: tuple[Pick, ...] = ()  # in brief order once ordered
+    quotes: tuple[Quote, ...] = ()  # ranked
 
     @property
     def represented(self) -> Vectors:
@@ -243,13 +247,42 @@ def score_set(work: Work, settings: Settings) -> Work:
     return replace(work, scores=scores)
 
 
+def quote_set(work: Work) -> Work:
+    """The set's direct quotes, ranked; salience is the best score of a candidate sentence holding one."""
+    by_doc: dict[int, list[tuple[int, int, float]]] = {}
+    for s, total in zip(work.sentences, work.scored.total, strict=True):
+        by_doc.setdefault(s.doc_pos, []).append((s.char_start, s.char_end, float(total)))
+    starts = {pos: [a for a, _, _ in spans] for pos, spans in by_doc.items()}
+
+    def salience(pos: int, start: int, end: int) -> float:
+        spans = by_doc.get(pos, [])
+        first = max(0, bisect_right(starts.get(pos, []), start) - 1)
+        holding = [t for a, b, t in spans[first : bisect_left(starts.get(pos, []), end)] if a < end and start < b]
+        return max(holding, default=0.0)
+
+    return replace(work, quotes=tuple(gather(work.articles, salience)))
+
+
+def featured(quotes: Sequence[Quote], brief: str, count: int) -> list[Quote]:
+    """`quotes` with the best `count` not already in the brief's sentences marked `in_brief`."""
+    chosen: set[int] = set()
+    for i, quote in enumerate(quotes):
+        if len(chosen) == count:
+            break
+        if quote.text not in brief:
+            chosen.add(i)
+    return [q.model_copy(update={"in_brief": True}) if i in chosen else q for i, q in enumerate(quotes)]
+
+
 def result(
     work: Work, sentences: list[SelectedSentence], outcome: Outcome | None, timings: dict[str, float]
 ) -> Summary:
     extractive = " ".join(s.wording for s in sentences)
+    quotes = featured(work.quotes, extractive, work.request.quotes)
+    added = "".join(f" {quoted(q)}" for q in quotes if q.in_brief)
     message = () if outcome is None or outcome.message is None else (f"extractive brief returned: {outcome.message}",)
     return Summary(
-        brief=extractive if outcome is None else outcome.brief,
+        brief=(extractive if outcome is None else outcome.brief) + added,
         mode="extractive" if outcome is None else outcome.mode,
         fallback_reason=None if outcome is None else outcome.reason,
         rewrite=None if outcome is None else outcome.report,
@@ -264,6 +297,7 @@ def result(
         articles_used=len({s.doc_id for s in sentences}),
         candidates=sum(work.counts),
         notes=[*work.notes, *message],
+        quotes=quotes,
         timings_ms=timings,
     )
 
@@ -286,6 +320,7 @@ class Summarizer:
             ("clean_segment", segment_set),
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
             ("score", lambda w: score_set(w, s)),
+            ("quotes", quote_set),
             ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words), s)),
             ("select", lambda w: select_picks(w, s)),
             ("order", order_picks),
@@ -301,11 +336,13 @@ class Summarizer:
         known: Sequence[Article] = (),
         rewrite: RewriteMode | None = None,
         deadline: float | None = None,
+        quotes: int | None = None,
     ) -> Summary:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
-        what they report counts as already said, so the brief tells what is new. Past `deadline`
+        what they report counts as already said, so the brief tells what is new; the best `quotes`
+        direct quotes follow the brief verbatim (never rewritten). Past `deadline`
         (a time.monotonic() value) no further stage starts: DeadlineError."""
-        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite))
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, quotes))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
         for name, stage in self._stages:
@@ -319,7 +356,12 @@ class Summarizer:
         return result(work, sentences, outcome, clock.ms)
 
     def _request(
-        self, max_words: int | None, max_sentences: int | None, query: str | None, rewrite: RewriteMode | None
+        self,
+        max_words: int | None,
+        max_sentences: int | None,
+        query: str | None,
+        rewrite: RewriteMode | None,
+        quotes: int | None,
     ) -> Request:
         s = self.settings
         request = Request(
@@ -327,7 +369,10 @@ class Summarizer:
             max_sentences=s.max_sentences if max_sentences is None else max_sentences,
             query=query or None,
             rewrite=s.rewrite if rewrite is None else rewrite,
+            quotes=s.quotes if quotes is None else quotes,
         )
+        if request.quotes < 0:
+            raise InputError("quotes must be 0 or more", param="quotes")
         if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")
         return request

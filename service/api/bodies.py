@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.errors import Fallback
 from service.reading import ArticleFormat
 from service.records import ArticleFields
-from service.result import Budget, Mode, RewriteReport, SelectedSentence
+from service.result import Budget, Mode, Quote, RewriteReport, SelectedSentence
 from service.scoring import Role
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, RewriteMode
+from service.settings import MAX_QUOTES_LIMIT, MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, RewriteMode
 
 
 # Text fields are plain str here: reading.articles_from_items checks them as it checks every entry
@@ -36,6 +36,9 @@ class Options(BaseModel):
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT, strict=True)
     query: str | None = Field(None, max_length=2000, description="topic to focus the brief on")
     rewrite: RewriteMode | None = Field(None, description="off, auto or on; without it, the server's NEWSBRIEF_REWRITE")
+    quotes: int | None = Field(
+        None, ge=0, le=MAX_QUOTES_LIMIT, strict=True, description="add the best N direct quotes to the brief verbatim"
+    )
 
 
 class SummaryRequest(BaseModel):
@@ -62,6 +65,7 @@ class SummaryResponse(BaseModel):
     sentences: list[SelectedSentence]
     budget: Budget
     notes: list[str]
+    quotes: list[Quote] = Field(description="direct quotes with speakers and sources, ranked")
     fallback_reason: Fallback | None = Field(None, description="why a rewrite request got the extractive brief")
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")

@@ -58,6 +58,7 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         known=_articles(request.known_articles, "known_articles"),
         rewrite=options.rewrite,
         deadline=deadline,
+        quotes=options.quotes,
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
     if summary.fallback_reason is not None:
@@ -69,6 +70,7 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         sentences=summary.sentences,
         budget=summary.budget,
         notes=summary.notes,
+        quotes=summary.quotes,
         fallback_reason=summary.fallback_reason,
         model=summary.rewrite.model if summary.rewrite else None,
         rewrite=summary.rewrite,
