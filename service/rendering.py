@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from service.records import Article
-from service.result import Quote, Summary, quoted
+from service.result import Conflict, Quote, Summary, quoted
 
 Format = Literal["text", "json", "markdown"]
 
@@ -67,10 +67,18 @@ def _quote_note(n: int, quote: Quote, by_id: dict[str, Article]) -> str:
     return f"[^{n}]: {_source_label(by_id[first.doc_id])}, quote (characters {first.char_start}–{first.char_end}){also}"
 
 
+def _conflict_note(c: int, conflict: Conflict, by_id: dict[str, Article]) -> str:
+    sides = "; ".join(
+        f"{escape_markdown(v.value)} ({', '.join(_source_label(by_id[i]) for i in v.doc_ids)})" for v in conflict.values
+    )
+    return f"[^c{c + 1}]: sources disagree on {escape_markdown(conflict.about)}: {sides}"
+
+
 def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     by_id = {a.id: a for a in articles}
     body = [
-        f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" for n, s in enumerate(summary.sentences, start=1)
+        f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" + "".join(f"[^c{c + 1}]" for c in s.conflicts)
+        for n, s in enumerate(summary.sentences, start=1)
     ]
     notes = []
     for n, s in enumerate(summary.sentences, start=1):
@@ -84,6 +92,8 @@ def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     for n, q in enumerate((q for q in summary.quotes if q.in_brief), start=len(notes) + 1):
         body.append(escape_markdown(quoted(q)) + f"[^{n}]")
         notes.append(_quote_note(n, q, by_id))
+    flagged = sorted({c for s in summary.sentences for c in s.conflicts})
+    notes += [_conflict_note(c, summary.conflicts[c], by_id) for c in flagged]
     return " ".join(body) + "\n\n" + "\n".join(notes) + "\n"
 
 

@@ -49,6 +49,9 @@ class SelectedSentence(BaseModel):
     score: ScoreParts
     support: list[str] = Field(description="ids of every article that states this fact")
     clipped: bool = Field(False, description="cut at a word boundary to fit a budget smaller than any sentence")
+    conflicts: list[int] = Field(
+        default_factory=list, description="positions in `conflicts` of the disagreements this sentence takes a side in"
+    )
 
     @property
     def wording(self) -> str:
@@ -84,6 +87,34 @@ class RewriteReport(BaseModel):
     seconds: float
     faithful: bool
     unsupported: list[UnsupportedSpan]
+
+
+class MentionRef(BaseModel):
+    """Where a source gives a value: `text[char_start:char_end]` of article `doc_id`, in its sentence `sentence`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    sentence: int
+    char_start: int
+    char_end: int
+
+
+class ConflictValue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: str = Field(description="normalised: number words as digits, one unit, dates as ISO dates")
+    doc_ids: list[str]
+    refs: list[MentionRef]
+
+
+class Conflict(BaseModel):
+    """Sources that disagree on one thing: each value with who gives it; the brief takes no side silently."""
+
+    model_config = ConfigDict(frozen=True)
+
+    about: str = Field(description='what the values count or date: "people killed", "km", "date", …')
+    values: list[ConflictValue]
 
 
 class QuoteSource(BaseModel):
@@ -134,5 +165,8 @@ class Summary(BaseModel):
     notes: list[str] = Field(default_factory=list, description="what was approximated or skipped, and why")
     quotes: list[Quote] = Field(
         default_factory=list, description="direct quotes, ranked by support, then salience, then position"
+    )
+    conflicts: list[Conflict] = Field(
+        default_factory=list, description="where the sources give different numbers or dates for the same thing"
     )
     timings_ms: dict[str, float]

@@ -17,12 +17,13 @@ import numpy as np
 
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import clean
+from service.conflicts import find_conflicts
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.ordering import order
 from service.quotes import gather
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, Quote, ScoreParts, SelectedSentence, Summary, quoted
+from service.result import Budget, Conflict, Quote, ScoreParts, SelectedSentence, Summary, quoted
 from service.rewriting import Outcome, apply
 from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
@@ -62,6 +63,7 @@ class Work:
     scores: Scores | None = None
     picks: tuple[Pick, ...] = ()  # in brief order once ordered
     quotes: tuple[Quote, ...] = ()  # ranked
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def represented(self) -> Vectors:
@@ -239,6 +241,11 @@ def selected(work: Work, pick: Pick) -> SelectedSentence:
         score=ScoreParts({name: round(float(values[i]), 6) for name, values in parts.items()}),
         support=[work.articles[d].id for d in scores.doc_support[i].nonzero()[0]],
         clipped=pick.clip_words is not None,
+        conflicts=[
+            n
+            for n, c in enumerate(work.conflicts)
+            if any(r.doc_id == s.doc_id and r.sentence == s.index for v in c.values for r in v.refs)
+        ],
     )
 
 
@@ -261,6 +268,12 @@ def quote_set(work: Work) -> Work:
         return max(holding, default=0.0)
 
     return replace(work, quotes=tuple(gather(work.articles, salience)))
+
+
+def conflict_set(work: Work, settings: Settings) -> Work:
+    """Where the candidates' sources disagree on a number or a date (conflicts.py)."""
+    found, notes = find_conflicts(work.articles, work.sentences, work.scored.similarity, settings.duplicate_similarity)
+    return replace(work, conflicts=tuple(found), notes=(*work.notes, *notes))
 
 
 def featured(quotes: Sequence[Quote], brief: str, count: int) -> list[Quote]:
@@ -298,6 +311,7 @@ def result(
         candidates=sum(work.counts),
         notes=[*work.notes, *message],
         quotes=quotes,
+        conflicts=list(work.conflicts),
         timings_ms=timings,
     )
 
@@ -321,6 +335,7 @@ class Summarizer:
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
             ("score", lambda w: score_set(w, s)),
             ("quotes", quote_set),
+            ("conflicts", lambda w: conflict_set(w, s)),
             ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words), s)),
             ("select", lambda w: select_picks(w, s)),
             ("order", order_picks),

@@ -1,0 +1,313 @@
+"""Disagreements: where the sources give different numbers or dates for the same thing.
+
+A mention is a quantity with what it counts ("12 people", "a dozen people", "5 miles", "$3
+billion", "30 percent", "magnitude 7.1") or a date ("on Monday", "yesterday", "June 18"), read
+by one pass over a sentence's words. Values are normalised: number words and "a dozen" become
+numbers, units one unit (miles → km), days and dates relative to the article's `published_at`
+become calendar dates. What a count is *about* is its noun, with a casualty word next to it
+("12 people killed" is about `people killed`).
+
+Two sentences of different articles disagree when they state the same fact (similarity at
+least `duplicate_similarity`: a support group) or, for a casualty count or a magnitude, are
+about the same event (similarity at least `_EVENT_SIMILARITY`), mention the same `about`, and
+share no value (a hedged value, "about 300", agrees with one within `_HEDGE_TOLERANCE`). The
+sentences that disagree on one `about` form one conflict, with every value and who gives it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from service.lexicon import LEXICON
+from service.records import Article, Sentence
+from service.result import Conflict, ConflictValue, MentionRef
+
+# the same event, not the same sentence: a casualty count or a magnitude is compared between
+# sentences this similar (half of the default support similarity; the DUC dev sample in
+# docs/benchmarks.md was read at this value)
+_EVENT_SIMILARITY = 0.15
+# "about 300", "nearly 300", "more than 300" agree with any value within this share of it
+_HEDGE_TOLERANCE = 0.2
+# two exact values closer than this share are one value written twice (5 miles vs 8 km)
+_SAME = 0.02
+# a sentence with more numbers than this is a table or a list of results, not a claim to compare
+_MAX_MENTIONS = 12
+# mentions of one `about` compared at most (their agreement is a square matrix: 2000² is 32 MB);
+# past it the rest are left out and the summary's notes say so
+_MAX_COMPARED = 2000
+# a bare four-digit number in this range is a year, not a quantity
+_YEARS = range(1800, 2101)
+
+_WORD = re.compile(r"\$|€|£|%|\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_UNITS = {w: i for i, w in enumerate(LEXICON.number_units)}
+_TENS = {w: (i + 2) * 10 for i, w in enumerate(LEXICON.number_tens)}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+_DOZEN = 12
+# unit words → (the unit compared, the factor to it)
+_MEASURES: dict[str, tuple[str, float]] = {
+    **dict.fromkeys(("km", "kilometer", "kilometers", "kilometre", "kilometres"), ("km", 1.0)),
+    **dict.fromkeys(("mile", "miles"), ("km", 1.609344)),
+    **dict.fromkeys(("m", "meter", "meters", "metre", "metres"), ("m", 1.0)),
+    **dict.fromkeys(("ft", "foot", "feet"), ("m", 0.3048)),
+    **dict.fromkeys(("kg", "kilogram", "kilograms", "kilo", "kilos"), ("kg", 1.0)),
+    **dict.fromkeys(("ton", "tons", "tonne", "tonnes"), ("t", 1.0)),
+    **dict.fromkeys(("percent", "%", "pct"), ("percent", 1.0)),
+    **dict.fromkeys(("$", "dollar", "dollars"), ("dollars", 1.0)),
+    **dict.fromkeys(("€", "euro", "euros"), ("euros", 1.0)),
+    **dict.fromkeys(("£",), ("pounds", 1.0)),
+    **dict.fromkeys(("yuan", "renminbi"), ("yuan", 1.0)),
+}
+_CURRENCY_SIGNS = frozenset(("$", "€", "£"))
+_HEDGES = frozenset(LEXICON.number_hedges)
+_KILLED = frozenset(LEXICON.death_words)
+_HURT = frozenset(LEXICON.injury_words)
+_MAGNITUDE = "magnitude"
+_DATES = frozenset(("date", "weekday", "month day"))  # an ISO date; a weekday or a month day without a year to place it
+_EVENTS = frozenset((_MAGNITUDE, "people killed", "people injured"))
+_WEEKDAYS = {w.lower(): i for i, w in enumerate(LEXICON.weekdays)}
+_MONTHS = {w.lower(): i + 1 for i, w in enumerate(LEXICON.months)}
+# a noun after a number that says nothing of what is counted: no mention
+_PEOPLE = frozenset(("people", "persons", "person", "others", "individuals"))
+_NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by", "from", "the", "a", "an", "p"))
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    about: str
+    value: float | str  # a number in the unit of `about`, or an ISO date / a weekday's name
+    hedged: bool
+    start: int
+    end: int
+
+
+def _number(words: list[tuple[int, int, str]], i: int) -> tuple[float, int] | None:
+    """The number written at words[i:] ("12", "1,200", "1.5 million", "twenty-five", "a dozen"),
+    and the index after it."""
+    w = words[i][2].lower()
+    if w[0].isdigit():
+        try:
+            value = float(w.replace(",", ""))
+        except ValueError:
+            return None
+        j = i + 1
+    elif w in ("a", "one") and i + 1 < len(words) and words[i + 1][2].lower() == "dozen":
+        return float(_DOZEN), i + 2
+    elif w == "dozen":
+        return float(_DOZEN), i + 1
+    elif w in _UNITS or w in _TENS or w.split("-")[0] in _TENS:
+        head, _, tail = w.partition("-")
+        value = float(_TENS.get(head, _UNITS.get(head, 0)) + _UNITS.get(tail, 0))
+        if tail and tail not in _UNITS:
+            return None
+        j = i + 1
+    elif w == "a" and i + 1 < len(words) and words[i + 1][2].lower() in ("hundred", "thousand", "million", "billion"):
+        value, j = 1.0, i + 1
+    else:
+        return None
+    while j < len(words) and words[j][2].lower() in _SCALES:
+        value *= _SCALES[words[j][2].lower()]
+        j += 1
+    return value, j
+
+
+def _plural(word: str) -> bool:
+    w = word.lower()
+    return w in _PEOPLE or (w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss"))
+
+
+def _noun(words: list[tuple[int, int, str]], j: int) -> int | None:
+    """The index of the plural noun a number counts: right after it, or after one adjective
+    ("three important issues", "12 more people"); None for anything else ("two shook", "G20 summit")."""
+    for k in (j, j + 1):
+        if k < len(words) and words[k][2].lower() not in _NOT_COUNTED and _plural(words[k][2]):
+            return k
+        if k < len(words) and (not words[k][2].isalpha() or words[k][2].lower() in _NOT_COUNTED):
+            return None
+    return None
+
+
+def _singular(noun: str) -> str:
+    if noun in _PEOPLE:
+        return "people"
+    if noun.endswith("ies") and len(noun) > 4:
+        return noun[:-3] + "y"
+    if noun.endswith("s") and not noun.endswith("ss") and len(noun) > 3:
+        return noun[:-1]
+    return noun
+
+
+def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
+    """'killed' or 'injured' when a casualty word stands within three words of words[i:j]."""
+    near = [w[2].lower() for w in words[max(0, i - 3) : i] + words[j : j + 3]]
+    if any(w in _KILLED for w in near):
+        return "killed"
+    if any(w in _HURT for w in near):
+        return "injured"
+    return None
+
+
+def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> tuple[str, int] | None:
+    w = words[i][2].lower()
+    if w in _WEEKDAYS:
+        if published is None:
+            return words[i][2], i + 1  # unresolved: compared with other weekdays only
+        back = (published.weekday() - _WEEKDAYS[w]) % 7  # the last such day up to the publication
+        return (published - timedelta(days=back)).isoformat(), i + 1
+    if w in ("yesterday", "today") and published is not None:
+        return (published - timedelta(days=1 if w == "yesterday" else 0)).isoformat(), i + 1
+    if w in _MONTHS and i + 1 < len(words) and words[i + 1][2].isdigit() and 1 <= int(words[i + 1][2]) <= 31:
+        j = i + 2
+        year = published.year if published else None
+        if j < len(words) and words[j][2].isdigit() and int(words[j][2]) in _YEARS:
+            year, j = int(words[j][2]), j + 1
+        if year is None:
+            return f"{words[i][2]} {int(words[i + 1][2])}", j
+        try:
+            return date(year, _MONTHS[w], int(words[i + 1][2])).isoformat(), j
+        except ValueError:
+            return None
+    return None
+
+
+def mentions(text: str, start: int, end: int, published: date | None = None) -> list[Mention]:
+    """The quantities and dates of text[start:end], in order; one pass over its words."""
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
+    found: list[Mention] = []
+    i = 0
+    while i < len(words):
+        when = _date(words, i, published)
+        if when is not None:
+            kind = "date" if when[0][:1].isdigit() else "weekday" if words[i][2].lower() in _WEEKDAYS else "month day"
+            found.append(Mention(kind, when[0], False, words[i][0], words[when[1] - 1][1]))
+            i = when[1]
+            continue
+        if words[i][0] > 0 and (text[words[i][0] - 1].isalnum() or text[words[i][0] - 1] == "-"):
+            i += 1  # part of a name or a code: "COVID-19", "G20"
+            continue
+        sign = words[i][2] if words[i][2] in _CURRENCY_SIGNS else None
+        number = _number(words, i + 1 if sign else i) if i + (1 if sign else 0) < len(words) else None
+        if number is None:
+            i += 1
+            continue
+        value, j = number
+        hedged = i > 0 and words[i - 1][2].lower() in _HEDGES
+        first = i
+        previous = words[i - 1][2].lower() if i > 0 else ""
+        unit_word = sign or (words[j][2].lower() if j < len(words) else "")
+        if _MAGNITUDE in (previous, unit_word):
+            found.append(Mention(_MAGNITUDE, value, hedged, words[first][0], words[j - 1][1]))
+        elif unit_word in _MEASURES:
+            unit, factor = _MEASURES[unit_word]
+            last = j - 1 if sign else j
+            found.append(Mention(unit, round(value * factor, 6), hedged, words[first][0], words[last][1]))
+        elif (noun := _noun(words, j)) is not None and not (
+            value in _YEARS and "," not in words[i][2] and value.is_integer()
+        ):
+            casualty = _casualty(words, i, noun + 1)
+            about = _singular(words[noun][2].lower()) + (f" {casualty}" if casualty else "")
+            found.append(Mention(about, value, hedged, words[first][0], words[noun][1]))
+        i = j
+    return found if len(found) <= _MAX_MENTIONS else []
+
+
+def _numeric(m: Mention) -> float:
+    """A mention's value as a number that is equal exactly when two dates are."""
+    if isinstance(m.value, float):
+        return m.value
+    if m.value[:1].isdigit():
+        return float(date.fromisoformat(m.value).toordinal())
+    return float(-1 - sum(ord(c) << (8 * k) for k, c in enumerate(m.value[:6])))  # a weekday or "June 18"
+
+
+def _display(m: Mention) -> str:
+    if isinstance(m.value, str):
+        return m.value
+    number = f"{m.value:,.0f}" if m.value.is_integer() else f"{m.value:,.6g}"
+    return f"{number} {m.about}"
+
+
+def _disagreeing(
+    held: list[tuple[int, Mention]], sentences: Sequence[Sentence], similarity: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Pairs (as two index arrays into the returned rows) of sentences of different articles, at
+    least `threshold` similar, none of whose values for this `about` agree."""
+    rows = sorted({i for i, _ in held})
+    at = {i: r for r, i in enumerate(rows)}
+    values = np.array([_numeric(m) for _, m in held])
+    hedged = np.array([m.hedged for _, m in held])
+    exact = held[0][1].about in _DATES
+    tolerance = 0.0 if exact else np.where(hedged[:, None] | hedged[None, :], _HEDGE_TOLERANCE, _SAME)
+    scale = np.maximum(np.abs(values)[:, None], np.abs(values)[None, :])
+    agree = np.abs(values[:, None] - values[None, :]) <= tolerance * scale
+    owner = sp.csr_matrix(
+        (np.ones(len(held)), ([at[i] for i, _ in held], np.arange(len(held)))), shape=(len(rows), len(held))
+    )
+    agreeing = (owner @ sp.csr_matrix(agree.astype(np.float64)) @ owner.T).toarray() > 0
+    docs = np.array([sentences[i].doc_pos for i in rows])
+    close = similarity[np.ix_(rows, rows)] >= threshold
+    pairs = np.triu(close & ~agreeing & (docs[:, None] != docs[None, :]), k=1)
+    first, second = np.nonzero(pairs)
+    return first, second, rows
+
+
+def find_conflicts(
+    articles: Sequence[Article], sentences: Sequence[Sentence], similarity: np.ndarray, same_fact: float
+) -> tuple[list[Conflict], list[str]]:
+    """The set's disagreements, in order of their first sentence, and notes on what was left out;
+    `similarity` is the sentences' cosine matrix and `same_fact` the similarity of a support group."""
+    found = {
+        i: ms
+        for i, s in enumerate(sentences)
+        if (ms := mentions(articles[s.doc_pos].text, s.char_start, s.char_end, _published(articles[s.doc_pos])))
+    }
+    by_about: dict[str, list[tuple[int, Mention]]] = {}
+    for i, ms in found.items():
+        for m in ms:
+            by_about.setdefault(m.about, []).append((i, m))
+    conflicts: list[tuple[int, Conflict]] = []
+    notes = []
+    for about, held in by_about.items():
+        if len(held) > _MAX_COMPARED:
+            notes.append(f"{len(held)} mentions of {about!r}: the first {_MAX_COMPARED} were compared for conflicts")
+            held = held[:_MAX_COMPARED]
+        threshold = _EVENT_SIMILARITY if about in _EVENTS else same_fact
+        first, second, rows = _disagreeing(held, sentences, similarity, threshold)
+        if not len(first):
+            continue
+        graph = sp.coo_matrix((np.ones(len(first)), (first, second)), shape=(len(rows), len(rows)))
+        _, labels = connected_components(graph, directed=False)
+        joined = set(first.tolist()) | set(second.tolist())
+        for label in sorted({int(labels[r]) for r in joined}):
+            members = [rows[r] for r in sorted(joined) if labels[r] == label]
+            conflicts.append((members[0], _conflict(about, members, found, sentences)))
+    return [c for _, c in sorted(conflicts, key=lambda item: (item[0], item[1].about))], notes
+
+
+def _conflict(
+    about: str, members: list[int], found: dict[int, list[Mention]], sentences: Sequence[Sentence]
+) -> Conflict:
+    by_value: dict[str, list[MentionRef]] = {}
+    for i in members:
+        s = sentences[i]
+        for m in found[i]:
+            if m.about == about:
+                ref = MentionRef(doc_id=s.doc_id, sentence=s.index, char_start=m.start, char_end=m.end)
+                by_value.setdefault(_display(m), []).append(ref)
+    return Conflict(
+        about=about,
+        values=[
+            ConflictValue(value=v, doc_ids=list(dict.fromkeys(r.doc_id for r in refs)), refs=refs)
+            for v, refs in by_value.items()
+        ],
+    )
+
+
+def _published(article: Article) -> date | None:
+    return article.published_at.date() if article.published_at else None
