@@ -8,14 +8,18 @@ become calendar dates. What a count is *about* is its noun, with a casualty word
 ("12 people killed" is about `people killed`).
 
 Two sentences of different articles disagree when they state the same fact (similarity at
-least `duplicate_similarity`: a support group) or, for a casualty count or a magnitude, are
-about the same event (similarity at least `_EVENT_SIMILARITY`), mention the same `about`, and
-share no value (a hedged value, "about 300", agrees with one within `_HEDGE_TOLERANCE`). The
-sentences that disagree on one `about` form one conflict, with every value and who gives it.
+least `_SAME_REPORT`: a strict support group) or, for a casualty count or a magnitude, are about
+the same event (similarity at least `_EVENT_SIMILARITY`); were published at most `_NEWS_DAYS`
+apart (when both say when); mention the same `about` under the same cue word ("won 82 percent"
+and "won 80 percent", not "fell 3 percent" and "dropped 4 percent"); and share no value (a
+hedged value, "about 300", agrees with one within `_HEDGE_TOLERANCE`). A date that dates the
+report ("police said Saturday") is not compared. The sentences that disagree on one `about` form
+one conflict, with every value and who gives it.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,10 +33,18 @@ from service.lexicon import LEXICON
 from service.records import Article, Sentence
 from service.result import Conflict, ConflictValue, MentionRef
 
+# two sentences report the same fact from this similarity (stemmed TF-IDF cosine): stricter than
+# the support similarity (0.3) and the duplicate similarity (0.35), which let a hand-checked DUC
+# sample (docs/benchmarks.md) through with most "conflicts" between different facts
+_SAME_REPORT = 0.5
+# two sentences with different dates tell of the same day only when nearly the same (the hand check
+# found sentences at 0.5 telling of different days of one story)
+_SAME_DAY = 0.6
 # the same event, not the same sentence: a casualty count or a magnitude is compared between
-# sentences this similar (half of the default support similarity; the DUC dev sample in
-# docs/benchmarks.md was read at this value)
-_EVENT_SIMILARITY = 0.15
+# sentences this similar (the support similarity)
+_EVENT_SIMILARITY = 0.3
+# articles published further apart than this report different moments: a toll that rose is no conflict
+_NEWS_DAYS = 2
 # "about 300", "nearly 300", "more than 300" agree with any value within this share of it
 _HEDGE_TOLERANCE = 0.2
 # two exact values closer than this share are one value written twice (5 miles vs 8 km)
@@ -66,14 +78,32 @@ _MEASURES: dict[str, tuple[str, float]] = {
 }
 _CURRENCY_SIGNS = frozenset(("$", "€", "£"))
 _HEDGES = frozenset(LEXICON.number_hedges)
-_KILLED = frozenset(LEXICON.death_words)
-_HURT = frozenset(LEXICON.injury_words)
+_CASUALTIES = (
+    ("killed", frozenset(LEXICON.death_words)),
+    ("injured", frozenset(LEXICON.injury_words)),
+    ("shot", frozenset(("shot", "shooting"))),  # "shot four people, killing one": four were shot
+)
 _MAGNITUDE = "magnitude"
 _DATES = frozenset(("date", "weekday", "month day"))  # an ISO date; a weekday or a month day without a year to place it
-_EVENTS = frozenset((_MAGNITUDE, "people killed", "people injured"))
+_EVENTS = frozenset((_MAGNITUDE, "people killed", "people injured", "people shot"))
 _WEEKDAYS = {w.lower(): i for i, w in enumerate(LEXICON.weekdays)}
+_RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
+_WEEKDAY_NAMES = [w.capitalize() for w in LEXICON.weekdays]
 _MONTHS = {w.lower(): i + 1 for i, w in enumerate(LEXICON.months)}
 # a noun after a number that says nothing of what is counted: no mention
+_REPORTING = frozenset((*LEXICON.speech_verbs, *LEXICON.reporting_words))
+_DATE_LEADS = frozenset(
+    ("on", "last", "late", "early", "this", "here", "there", *(w.lower() for w in LEXICON.weekdays))
+)
+# a casualty count belongs to the capitalised word at most this many words before it
+_ENTITY_REACH = 6
+# hedges, articles and date leads skipped before a value at most ("on late Monday", "at least more than")
+_LEAD_REACH = 4
+_FUNCTION_WORDS = frozenset(
+    ("with", "of", "in", "to", "for", "from", "on", "and", "or", "was", "were", "is", "are", "be", "been", "has",
+     "have", "had", "that", "which", "who", "than", "as", "its", "their", "his", "her")
+)  # fmt: skip
+_SKIPPED = frozenset(("the", "a", "an", "all", "more", "less", "fewer", "at", "by", "just", "only", "another"))
 _PEOPLE = frozenset(("people", "persons", "person", "others", "individuals"))
 _NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by", "from", "the", "a", "an", "p"))
 
@@ -85,6 +115,7 @@ class Mention:
     hedged: bool
     start: int
     end: int
+    cue: str = ""  # the word a count hangs on ("won 82 percent"): counts compare only under the same one
 
 
 def _number(words: list[tuple[int, int, str]], i: int) -> tuple[float, int] | None:
@@ -144,24 +175,25 @@ def _singular(noun: str) -> str:
 
 
 def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
-    """'killed' or 'injured' when a casualty word stands within three words of words[i:j]."""
-    near = [w[2].lower() for w in words[max(0, i - 3) : i] + words[j : j + 3]]
-    if any(w in _KILLED for w in near):
-        return "killed"
-    if any(w in _HURT for w in near):
-        return "injured"
+    """'killed', 'injured' or 'shot': the casualty word nearest to words[i:j], within three words
+    ("a man dead and three others injured": the three were injured)."""
+    after = [w[2].lower() for w in words[j : j + 3]]
+    before = [w[2].lower() for w in reversed(words[max(0, i - 3) : i])]
+    for word in (w for pair in itertools.zip_longest(after, before) for w in pair if w):
+        for kind, kind_words in _CASUALTIES:
+            if word in kind_words:
+                return kind
     return None
 
 
 def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> tuple[str, int] | None:
     w = words[i][2].lower()
     if w in _WEEKDAYS:
-        if published is None:
-            return words[i][2], i + 1  # unresolved: compared with other weekdays only
-        back = (published.weekday() - _WEEKDAYS[w]) % 7  # the last such day up to the publication
-        return (published - timedelta(days=back)).isoformat(), i + 1
-    if w in ("yesterday", "today") and published is not None:
-        return (published - timedelta(days=1 if w == "yesterday" else 0)).isoformat(), i + 1
+        # by name: "Friday" may be the last or the next one (a hand check found both), so a weekday
+        # is compared with weekdays only
+        return words[i][2].capitalize(), i + 1
+    if w in _RELATIVE_DAYS and published is not None:
+        return (published + timedelta(days=_RELATIVE_DAYS[w])).isoformat(), i + 1
     if w in _MONTHS and i + 1 < len(words) and words[i + 1][2].isdigit() and 1 <= int(words[i + 1][2]) <= 31:
         j = i + 2
         year = published.year if published else None
@@ -176,16 +208,50 @@ def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> 
     return None
 
 
+def _reporting(words: list[tuple[int, int, str]], i: int, j: int) -> bool:
+    """A date of the reporting, not of the event: "police said Saturday", "published today"."""
+    k = i - 1
+    while k >= max(0, i - _LEAD_REACH) and words[k][2].lower() in _DATE_LEADS:
+        k -= 1
+    before = words[k][2].lower() if k >= 0 else ""
+    after = words[j][2].lower() if j < len(words) else ""
+    return before in _REPORTING or after in _REPORTING
+
+
+def _entity(words: list[tuple[int, int, str]], i: int) -> str:
+    """Who or where a casualty count belongs to: the nearest capitalised word before it, within
+    `_ENTITY_REACH` words ("in Kenya killed 247", "the Lauda Air crash killed all 223")."""
+    for k in range(i - 1, max(0, i - _ENTITY_REACH) - 1, -1):
+        if k > 0 and words[k][2][:1].isupper():
+            return words[k][2]
+    return ""
+
+
+def _cue(words: list[tuple[int, int, str]], i: int) -> str:
+    """The word before a count, past hedges and articles: "won" in "won more than 80 percent"."""
+    k = i - 1
+    while k >= max(0, i - _LEAD_REACH) and (words[k][2].lower() in _HEDGES or words[k][2].lower() in _SKIPPED):
+        k -= 1
+    cue = words[k][2].lower() if k >= 0 else ""
+    return cue if cue not in _FUNCTION_WORDS else ""  # "second with 29.6 percent", "third with 6 percent"
+
+
 def mentions(text: str, start: int, end: int, published: date | None = None) -> list[Mention]:
     """The quantities and dates of text[start:end], in order; one pass over its words."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
     found: list[Mention] = []
     i = 0
-    while i < len(words):
+    while i < len(words) and len(found) <= _MAX_MENTIONS:
         when = _date(words, i, published)
         if when is not None:
-            kind = "date" if when[0][:1].isdigit() else "weekday" if words[i][2].lower() in _WEEKDAYS else "month day"
-            found.append(Mention(kind, when[0], False, words[i][0], words[when[1] - 1][1]))
+            relative = words[i][2].lower() in _RELATIVE_DAYS
+            if not _reporting(words, i, when[1]):
+                kind = (
+                    "date" if when[0][:1].isdigit() else "weekday" if words[i][2].lower() in _WEEKDAYS else "month day"
+                )
+                # "hedged": two days relative to their articles' dates are not compared (they would
+                # differ only as the publication dates do)
+                found.append(Mention(kind, when[0], relative, words[i][0], words[when[1] - 1][1]))
             i = when[1]
             continue
         if words[i][0] > 0 and (text[words[i][0] - 1].isalnum() or text[words[i][0] - 1] == "-"):
@@ -206,13 +272,15 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
         elif unit_word in _MEASURES:
             unit, factor = _MEASURES[unit_word]
             last = j - 1 if sign else j
-            found.append(Mention(unit, round(value * factor, 6), hedged, words[first][0], words[last][1]))
+            cue = _cue(words, first)
+            found.append(Mention(unit, round(value * factor, 6), hedged, words[first][0], words[last][1], cue))
         elif (noun := _noun(words, j)) is not None and not (
             value in _YEARS and "," not in words[i][2] and value.is_integer()
         ):
             casualty = _casualty(words, i, noun + 1)
             about = _singular(words[noun][2].lower()) + (f" {casualty}" if casualty else "")
-            found.append(Mention(about, value, hedged, words[first][0], words[noun][1]))
+            cue = _entity(words, first) if casualty else _cue(words, first)
+            found.append(Mention(about, value, hedged, words[first][0], words[noun][1], cue))
         i = j
     return found if len(found) <= _MAX_MENTIONS else []
 
@@ -223,6 +291,8 @@ def _numeric(m: Mention) -> float:
         return m.value
     if m.value[:1].isdigit():
         return float(date.fromisoformat(m.value).toordinal())
+    if m.value in _WEEKDAY_NAMES:
+        return float(-1 - _WEEKDAY_NAMES.index(m.value))
     return float(-1 - sum(ord(c) << (8 * k) for k, c in enumerate(m.value[:6])))  # a weekday or "June 18"
 
 
@@ -234,7 +304,11 @@ def _display(m: Mention) -> str:
 
 
 def _disagreeing(
-    held: list[tuple[int, Mention]], sentences: Sequence[Sentence], similarity: np.ndarray, threshold: float
+    held: list[tuple[int, Mention]],
+    sentences: Sequence[Sentence],
+    published: Sequence[float],
+    similarity: np.ndarray,
+    threshold: float,
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Pairs (as two index arrays into the returned rows) of sentences of different articles, at
     least `threshold` similar, none of whose values for this `about` agree."""
@@ -242,43 +316,50 @@ def _disagreeing(
     at = {i: r for r, i in enumerate(rows)}
     values = np.array([_numeric(m) for _, m in held])
     hedged = np.array([m.hedged for _, m in held])
-    exact = held[0][1].about in _DATES
-    tolerance = 0.0 if exact else np.where(hedged[:, None] | hedged[None, :], _HEDGE_TOLERANCE, _SAME)
     scale = np.maximum(np.abs(values)[:, None], np.abs(values)[None, :])
-    agree = np.abs(values[:, None] - values[None, :]) <= tolerance * scale
+    if held[0][1].about in _DATES:
+        agree = (values[:, None] == values[None, :]) | (hedged[:, None] & hedged[None, :])
+    else:
+        tolerance = np.where(hedged[:, None] | hedged[None, :], _HEDGE_TOLERANCE, _SAME)
+        agree = np.abs(values[:, None] - values[None, :]) <= tolerance * scale
     owner = sp.csr_matrix(
         (np.ones(len(held)), ([at[i] for i, _ in held], np.arange(len(held)))), shape=(len(rows), len(held))
     )
     agreeing = (owner @ sp.csr_matrix(agree.astype(np.float64)) @ owner.T).toarray() > 0
     docs = np.array([sentences[i].doc_pos for i in rows])
-    close = similarity[np.ix_(rows, rows)] >= threshold
+    days = np.array([published[sentences[i].doc_pos] for i in rows])
+    apart = np.abs(days[:, None] - days[None, :]) > _NEWS_DAYS  # False where a date is unknown (nan)
+    close = (similarity[np.ix_(rows, rows)] >= threshold) & ~apart
     pairs = np.triu(close & ~agreeing & (docs[:, None] != docs[None, :]), k=1)
     first, second = np.nonzero(pairs)
     return first, second, rows
 
 
 def find_conflicts(
-    articles: Sequence[Article], sentences: Sequence[Sentence], similarity: np.ndarray, same_fact: float
+    articles: Sequence[Article], sentences: Sequence[Sentence], similarity: np.ndarray
 ) -> tuple[list[Conflict], list[str]]:
     """The set's disagreements, in order of their first sentence, and notes on what was left out;
-    `similarity` is the sentences' cosine matrix and `same_fact` the similarity of a support group."""
+    `similarity` is the sentences' cosine matrix."""
     found = {
         i: ms
         for i, s in enumerate(sentences)
         if (ms := mentions(articles[s.doc_pos].text, s.char_start, s.char_end, _published(articles[s.doc_pos])))
     }
-    by_about: dict[str, list[tuple[int, Mention]]] = {}
+    by_about: dict[tuple[str, str], list[tuple[int, Mention]]] = {}
     for i, ms in found.items():
         for m in ms:
-            by_about.setdefault(m.about, []).append((i, m))
+            by_about.setdefault((m.about, m.cue), []).append((i, m))
+    published = [float(a.published_at.toordinal()) if a.published_at else float("nan") for a in articles]
     conflicts: list[tuple[int, Conflict]] = []
     notes = []
-    for about, held in by_about.items():
+    for (about, cue), held in by_about.items():
         if len(held) > _MAX_COMPARED:
             notes.append(f"{len(held)} mentions of {about!r}: the first {_MAX_COMPARED} were compared for conflicts")
             held = held[:_MAX_COMPARED]
-        threshold = _EVENT_SIMILARITY if about in _EVENTS else same_fact
-        first, second, rows = _disagreeing(held, sentences, similarity, threshold)
+        threshold = _EVENT_SIMILARITY if about in _EVENTS else _SAME_DAY if about in _DATES else _SAME_REPORT
+        if not cue and about not in _EVENTS and about not in _DATES:
+            continue  # a count that hangs on nothing in particular is not compared
+        first, second, rows = _disagreeing(held, sentences, published, similarity, threshold)
         if not len(first):
             continue
         graph = sp.coo_matrix((np.ones(len(first)), (first, second)), shape=(len(rows), len(rows)))
@@ -286,18 +367,18 @@ def find_conflicts(
         joined = set(first.tolist()) | set(second.tolist())
         for label in sorted({int(labels[r]) for r in joined}):
             members = [rows[r] for r in sorted(joined) if labels[r] == label]
-            conflicts.append((members[0], _conflict(about, members, found, sentences)))
+            conflicts.append((members[0], _conflict(about, cue, members, found, sentences)))
     return [c for _, c in sorted(conflicts, key=lambda item: (item[0], item[1].about))], notes
 
 
 def _conflict(
-    about: str, members: list[int], found: dict[int, list[Mention]], sentences: Sequence[Sentence]
+    about: str, cue: str, members: list[int], found: dict[int, list[Mention]], sentences: Sequence[Sentence]
 ) -> Conflict:
     by_value: dict[str, list[MentionRef]] = {}
     for i in members:
         s = sentences[i]
         for m in found[i]:
-            if m.about == about:
+            if m.about == about and m.cue == cue:
                 ref = MentionRef(doc_id=s.doc_id, sentence=s.index, char_start=m.start, char_end=m.end)
                 by_value.setdefault(_display(m), []).append(ref)
     return Conflict(

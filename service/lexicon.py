@@ -36,6 +36,7 @@ class Lexicon:
     number_hedges: tuple[str, ...]
     death_words: tuple[str, ...]
     injury_words: tuple[str, ...]
+    reporting_words: tuple[str, ...]
 
 
 def alternation(words: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ than a guess. Quotes are never trimmed or rewritten: they are offsets into their
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ _MAX_CHARS = 2000
 _WINDOW = 160
 # a speaker is a name or a short noun phrase ("a State Department spokesman"); longer is not one
 _MAX_SPEAKER_WORDS = 8
+# a pronoun ("he said") means a speaker named at most this far before the quote
+_PRONOUN_REACH = 600
 # the attribution verb is among the first / last few words next to the quote
 _VERB_REACH = 10
 
@@ -39,8 +42,16 @@ _WORD = re.compile(r"[^\W_][\w.'’&-]*")
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[\n“\"`]")
 _SPEECH = frozenset(LEXICON.speech_verbs)
 _SPEECH_WORD = re.compile(rf"\b{alternation(LEXICON.speech_verbs)}\b")
+_FEMININE = frozenset(("mrs", "ms", "miss", "madam", "lady", "queen", "princess"))
+_MASCULINE = frozenset(("mr", "sir", "lord", "king", "prince"))
+_NAME_PAIR = re.compile(r"\b([A-Z][a-z]+)\s+([A-Z][a-z]+)")
+_CLOSE_MARK = re.compile(r"”|''|\"")
 _PRONOUNS = frozenset(LEXICON.speaker_pronouns)
 _DETERMINERS = frozenset(("the", "a", "an"))
+_CONJUNCTIONS = frozenset(w.lower() for w in LEXICON.conjunction_openers)
+# a phrase opening with one of these is a clause, not a speaker (determiners and pronouns aside)
+_CLAUSE_STARTS = frozenset(LEXICON.sentence_starts) - _DETERMINERS - _PRONOUNS - _CONJUNCTIONS
+_MARKUP = re.compile(r"[()\[\];&<>]")
 # words between a subject and its verb that are not part of it ("he later said")
 _ADVERBS = frozenset(("also", "later", "then", "again", "once", "further", "had", "has", "have", "would", "will"))
 # lower-case words inside a name ("Ministry of Foreign Affairs", "Osama bin Laden")
@@ -93,7 +104,11 @@ def _phrase(text: str, start: int, end: int, *, after_verb: bool) -> Span | None
     """The speaker in text[start:end], or None. Before the verb the whole chunk is the subject
     ("Qin Gang", "Iraqi officials", "he"); after it, a name or a noun phrase that starts it
     ("said Qin Gang on Sunday", "said a spokesman"), never a preposition ("said in a statement")."""
+    if _MARKUP.search(text, start, end):
+        return None  # "(Plenum Press, 1993)", "&UR;": a credit or markup, not a speaker
     words = [(w.start(), w.end(), w.group()) for w in _WORD.finditer(text, start, end)]
+    while words and words[0][2].lower() in _CONJUNCTIONS:
+        words = words[1:]  # "And Corey adds", "But Scott says"
     if not after_verb:
         while words and (words[-1][2].lower() in _ADVERBS or words[-1][2].lower().endswith("ly")):
             words.pop()  # "he later said", "Qin also said"
@@ -102,8 +117,13 @@ def _phrase(text: str, start: int, end: int, *, after_verb: bool) -> Span | None
     first = words[0][2]
     if first.lower() in _NOT_SPEAKERS or any(w[2].lower() in _SPEECH for w in words):
         return None
+    if first.lower() in _CLAUSE_STARTS:
+        return None  # "In a fiery reply", "These life experiences may", "it"
     if first.lower() in _PRONOUNS:
         return (words[0][0], words[0][1]) if len(words) == 1 else None
+    mixed = any(not (w[2][0].isupper() or w[2] in _NAME_JOINERS) for w in words)
+    if not after_verb and first[0].isupper() and mixed and len(words) > 2:
+        return None  # "Tekin managed to say": not a subject alone
     kept = words
     if after_verb and first.lower() not in _DETERMINERS:
         if not first[0].isupper():
@@ -134,18 +154,18 @@ def _is_name(phrase: str) -> bool:
 
 
 def _subject(text: str, start: int, verb: int) -> Span | None:
-    """The subject of the speech verb at `verb`, in text[start:verb]: of its first and its last
-    comma chunk a name first ("Qin Gang, the foreign minister, said"; "The minister, Qin Gang,
-    said"), else a phrase that can be a subject; never the end of a clause ("due to
-    misunderstandings, he said" gives "he")."""
+    """The subject of the speech verb at `verb`, in text[start:verb]: the first comma chunk that
+    is a name ("Qin Gang, the foreign minister, said"; "In a reply, Ken Wasch said"), else the
+    chunk before the verb if it can be a subject ("due to misunderstandings, he said": "he")."""
     head = text[start:verb].rstrip(" ,\t\r\n")
-    lead = len(head) - len(head.lstrip(" ,\t\r\n"))
-    first_end = head.find(",", lead)
-    chunks = [(lead, first_end if first_end >= 0 else len(head)), (head.rfind(",") + 1, len(head))]
-    spans = [_phrase(text, start + a, start + b, after_verb=False) for a, b in chunks]
+    bounds = [0, *(i + 1 for i, c in enumerate(head) if c == ","), len(head) + 1]
+    spans = [_phrase(text, start + a, start + b - 1, after_verb=False) for a, b in itertools.pairwise(bounds)]
     phrases = [(span, text[span[0] : span[1]]) for span in spans if span]
-    best = [span for span, p in phrases if _is_name(p)] or [span for span, p in phrases if _named_subject(p)]
-    return best[0] if best else None
+    names = [span for span, p in phrases if _is_name(p)]
+    if names:
+        return names[0]
+    last = phrases[-1] if phrases and spans[-1] else None
+    return last[0] if last and _named_subject(last[1]) else None
 
 
 def _sentence_end(text: str, start: int, limit: int) -> int:
@@ -158,8 +178,8 @@ def _sentence_end(text: str, start: int, limit: int) -> int:
 
 
 def _verbs(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    words = [(w.start(), w.end(), w.group().lower()) for w in _WORD.finditer(text, start, end)]
-    return [w for w in words if w[2] in _SPEECH]
+    words = [(w.start(), w.end(), w.group()) for w in _WORD.finditer(text, start, end)]
+    return [w for w in words if w[2] in _SPEECH]  # as written: "WHO SAID WHAT" is a heading
 
 
 def _after(text: str, close_end: int, words: str) -> Span | None:
@@ -189,7 +209,8 @@ def _after(text: str, close_end: int, words: str) -> Span | None:
 def _before(text: str, open_start: int) -> Span | None:
     """An attribution before the quote: Qin said: “…” / Qin told reporters, “…” / Qin said that “…”."""
     window = max(0, open_start - _WINDOW)
-    start = window
+    closes = [m.end() for m in _CLOSE_MARK.finditer(text, window, open_start)]
+    start = closes[-1] if closes else window  # “…,” he said, “…”: the first quote is no subject
     while (end := _sentence_end(text, start, open_start)) < open_start:
         start = end + 1
     verbs = _verbs(text, start, open_start)
@@ -212,6 +233,24 @@ def _subjects(text: str) -> list[Span]:
     return spans
 
 
+def _fits(pronoun: str, name: str) -> bool:
+    """A title that says the other sex rules a name out: "he" is not "Mrs. Shepard"."""
+    title = name.split(maxsplit=1)[0].rstrip(".").lower()
+    return not ((pronoun == "he" and title in _FEMININE) or (pronoun == "she" and title in _MASCULINE))
+
+
+def _nearest(text: str, named: Span, quote: int) -> bool:
+    """Whether `named` is the nearest name before `quote`: close enough, and no other person's
+    name ("Rep. Mark Foley") stands between them."""
+    if quote - named[1] > _PRONOUN_REACH:
+        return False
+    own = set(text[named[0] : named[1]].split())
+    for pair in _NAME_PAIR.finditer(text, named[1], quote):
+        if pair.group(1).lower() not in _CLAUSE_STARTS and not {pair.group(1), pair.group(2)} <= own:
+            return False
+    return True
+
+
 def find(text: str) -> list[Found]:
     """Every direct quote of `text` in order, with its speaker where one is said; a pronoun is the
     nearest named speaker before the quote (of an earlier quote, or the subject of "X said")."""
@@ -227,7 +266,10 @@ def find(text: str) -> list[Found]:
             continue
         span = _after(text, close_end, words) or _before(text, open_start)
         if span and text[span[0] : span[1]].lower() in _PRONOUNS:
-            span = last
+            pronoun = text[span[0] : span[1]].lower()
+            span = (
+                last if last and _nearest(text, last, open_start) and _fits(pronoun, text[last[0] : last[1]]) else None
+            )
         elif span and text[span[0]].isupper():
             last = span
         lead = len(words) - len(words.lstrip())

@@ -270,9 +270,9 @@ def quote_set(work: Work) -> Work:
     return replace(work, quotes=tuple(gather(work.articles, salience)))
 
 
-def conflict_set(work: Work, settings: Settings) -> Work:
+def conflict_set(work: Work) -> Work:
     """Where the candidates' sources disagree on a number or a date (conflicts.py)."""
-    found, notes = find_conflicts(work.articles, work.sentences, work.scored.similarity, settings.duplicate_similarity)
+    found, notes = find_conflicts(work.articles, work.sentences, work.scored.similarity)
     return replace(work, conflicts=tuple(found), notes=(*work.notes, *notes))
 
 
@@ -335,7 +335,7 @@ class Summarizer:
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
             ("score", lambda w: score_set(w, s)),
             ("quotes", quote_set),
-            ("conflicts", lambda w: conflict_set(w, s)),
+            ("conflicts", conflict_set),
             ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words), s)),
             ("select", lambda w: select_picks(w, s)),
             ("order", order_picks),

@@ -26,7 +26,8 @@ PUBLISHED = datetime(2023, 6, 19, 9, 0)  # a Monday
         ("Turnout was 30 percent.", [("percent", 30.0, "30 percent")]),
         ("A magnitude 7.1 quake struck.", [("magnitude", 7.1, "7.1")]),
         ("They discussed three important issues.", [("issue", 3.0, "three important issues")]),
-        ("They met on Sunday.", [("date", "2023-06-18", "Sunday")]),
+        ("They met on Sunday.", [("weekday", "Sunday", "Sunday")]),
+        ("They meet tomorrow.", [("date", "2023-06-20", "tomorrow")]),
         ("They met yesterday.", [("date", "2023-06-18", "yesterday")]),
         ("They met on June 18, 2023.", [("date", "2023-06-18", "June 18, 2023")]),
         ("COVID-19 rules and the G20 summit of 1998 ended.", []),
@@ -37,9 +38,14 @@ def test_mentions_are_normalised(text: str, expected: list[tuple[str, object, st
     assert [(m.about, m.value, text[m.start : m.end]) for m in found] == expected
 
 
-def test_weekdays_without_a_publication_date_compare_only_with_weekdays() -> None:
-    text = "They met on Sunday, June 18."
+def test_dates_without_a_publication_date_compare_only_with_their_kind() -> None:
+    text = "They met on Sunday, June 18, and yesterday."
     assert [m.about for m in mentions(text, 0, len(text))] == ["weekday", "month day"]
+
+
+def test_a_date_of_the_report_is_not_compared() -> None:
+    text = "Police said Saturday that the talks published today ended June 18."
+    assert [text[m.start : m.end] for m in mentions(text, 0, len(text), PUBLISHED.date())] == ["June 18"]
 
 
 def _articles(*texts: str) -> list[Article]:
@@ -82,11 +88,27 @@ def test_agreeing_and_hedged_values_are_no_conflict(summarizer: Summarizer) -> N
     assert summarizer.summarize(articles).conflicts == []
 
 
+TALKS = "The long talks in Geneva on the nuclear programme of Iran"
+NIGHT = "after a long night of hard bargaining."
+
+
 def test_dates_relative_to_publication(summarizer: Summarizer) -> None:
     articles = [
-        Article(id="x", text="The talks in Geneva ended yesterday after a long night.", published_at=PUBLISHED),
-        Article(id="y", text="The talks in Geneva ended on Sunday after a long night.", published_at=PUBLISHED),
-        Article(id="z", text="The talks in Geneva ended on Saturday after a long night.", published_at=PUBLISHED),
+        Article(
+            id="x",
+            text=f"{TALKS} ended yesterday {NIGHT}",
+            published_at=PUBLISHED,
+        ),
+        Article(
+            id="y",
+            text=f"{TALKS} ended on June 18 {NIGHT}",
+            published_at=PUBLISHED,
+        ),
+        Article(
+            id="z",
+            text=f"{TALKS} ended on June 17 {NIGHT}",
+            published_at=PUBLISHED,
+        ),
     ]
     (conflict,) = summarizer.summarize(articles).conflicts
     assert conflict.about == "date"

@@ -33,6 +33,13 @@ EXAMPLES = [
     ('"Nobody saw it coming at all," officials said.', None, "officials"),
     ('Smith, the mayor, said it was over. "We are ready to start again tomorrow," he said.', None, "Smith"),
     ('"The law is clear on this point," Smith, the mayor, said.', None, "Smith"),
+    ('Mrs. Shepard spoke. "We loved him so much, every day," he said.', None, None),
+    ('Rep. Smith spoke. Rep. Mark Foley issued a challenge. "Stand up and vote with us," he said.', None, None),
+    ('And Corey adds, "she is the only one who runs."', None, "Corey"),
+    ('"Every industry, as it grows," he said, "meets rivals like these."', "meets rivals like these.", None),
+    ('But in the end, one official said, "we could not make it work."', None, "one official"),
+    ('&QL; WHO SAID WHAT "We could not make it work."', None, None),
+    ('He is the author of "Hate Crimes and Their Makers" (Plenum Press, 1993), said Jack Levin.', None, None),
     ('He warned of "a grave and growing danger" due to misunderstandings, he said.', None, None),
     ('"This is the end of an era for all of us." The band split up.', None, None),
     ('"We will win this fight in the end," said in a statement the union.', None, None),
@@ -41,7 +48,7 @@ EXAMPLES = [
 
 @pytest.mark.parametrize(("text", "words", "speaker"), EXAMPLES)
 def test_quote_and_speaker(text: str, words: str | None, speaker: str | None) -> None:
-    (quote,) = find(text)
+    quote = find(text)[-1]
     if words is not None:
         assert text[quote.start : quote.end] == words
     assert quote.speaker_text == speaker
