@@ -1,11 +1,13 @@
 """Disagreements: where the sources give different numbers or dates for the same thing.
 
 A mention is a quantity with what it counts ("12 people", "a dozen people", "5 miles", "$3
-billion", "30 percent", "magnitude 7.1") or a date ("on Monday", "yesterday", "June 18"), read
-by one pass over a sentence's words. Values are normalised: number words and "a dozen" become
-numbers, units one unit (miles → km), days and dates relative to the article's `published_at`
-become calendar dates. What a count is *about* is its noun, with a casualty word next to it
-("12 people killed" is about `people killed`).
+billion", "30 percent", "magnitude 7.1") or a date ("yesterday", "June 18"), read by one pass
+over a sentence's words. Values are normalised: number words and "a dozen" become numbers, units
+one unit (miles → km), "yesterday"/"today"/"tomorrow" and month days become calendar dates from
+the article's `published_at`. A weekday is not compared: "Friday" is the last or the next one,
+and a hand check found sentences one day apart about different days of a story. What a count is
+*about* is its noun, with the casualty verb that governs it ("killing 12 people" is about
+`people killed`).
 
 Two sentences of different articles disagree when they state the same fact (similarity at
 least `_SAME_REPORT`: a strict support group) or, for a casualty count or a magnitude, are about
@@ -13,13 +15,12 @@ the same event (similarity at least `_EVENT_SIMILARITY`); were published at most
 apart (when both say when); mention the same `about` under the same cue word ("won 82 percent"
 and "won 80 percent", not "fell 3 percent" and "dropped 4 percent"); and share no value (a
 hedged value, "about 300", agrees with one within `_HEDGE_TOLERANCE`). A date that dates the
-report ("police said Saturday") is not compared. The sentences that disagree on one `about` form
-one conflict, with every value and who gives it.
+report ("police said June 18") is not compared, nor two days both relative to their articles.
+The sentences that disagree on one `about` form one conflict, with every value and who gives it.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ _MEASURES: dict[str, tuple[str, float]] = {
     **dict.fromkeys(("yuan", "renminbi"), ("yuan", 1.0)),
 }
 _CURRENCY_SIGNS = frozenset(("$", "€", "£"))
+_RANGE_WORDS = frozenset(("to", "and", "or", "through"))
+_SPLIT_BEFORE = re.compile(r"\d[.,] $")
+_SPLIT_AFTER = re.compile(r"[.,] \d")
 _HEDGES = frozenset(LEXICON.number_hedges)
 _CASUALTIES = (
     ("killed", frozenset(LEXICON.death_words)),
@@ -84,11 +88,9 @@ _CASUALTIES = (
     ("shot", frozenset(("shot", "shooting"))),  # "shot four people, killing one": four were shot
 )
 _MAGNITUDE = "magnitude"
-_DATES = frozenset(("date", "weekday", "month day"))  # an ISO date; a weekday or a month day without a year to place it
+_DATES = frozenset(("date", "month day"))  # an ISO date; a month day without a year to place it
 _EVENTS = frozenset((_MAGNITUDE, "people killed", "people injured", "people shot"))
-_WEEKDAYS = {w.lower(): i for i, w in enumerate(LEXICON.weekdays)}
 _RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
-_WEEKDAY_NAMES = [w.capitalize() for w in LEXICON.weekdays]
 _MONTHS = {w.lower(): i + 1 for i, w in enumerate(LEXICON.months)}
 # a noun after a number that says nothing of what is counted: no mention
 _REPORTING = frozenset((*LEXICON.speech_verbs, *LEXICON.reporting_words))
@@ -97,6 +99,9 @@ _DATE_LEADS = frozenset(
 )
 # a casualty count belongs to the capitalised word at most this many words before it
 _ENTITY_REACH = 6
+# a casualty word this many words after a count still says what it counts ("four others, including
+# a police officer, were injured")
+_AFTER_REACH = 6
 # hedges, articles and date leads skipped before a value at most ("on late Monday", "at least more than")
 _LEAD_REACH = 4
 _FUNCTION_WORDS = frozenset(
@@ -111,7 +116,7 @@ _NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by"
 @dataclass(frozen=True, slots=True)
 class Mention:
     about: str
-    value: float | str  # a number in the unit of `about`, or an ISO date / a weekday's name
+    value: float | str  # a number in the unit of `about`, an ISO date, or a month day ("June 18")
     hedged: bool
     start: int
     end: int
@@ -175,11 +180,10 @@ def _singular(noun: str) -> str:
 
 
 def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
-    """'killed', 'injured' or 'shot': the casualty word nearest to words[i:j], within three words
-    ("a man dead and three others injured": the three were injured)."""
-    after = [w[2].lower() for w in words[j : j + 3]]
-    before = [w[2].lower() for w in reversed(words[max(0, i - 3) : i])]
-    for word in (w for pair in itertools.zip_longest(after, before) for w in pair if w):
+    """'killed', 'injured' or 'shot' for the count at words[i:j]: the verb it is the object of
+    ("killing at least five people", "shot four people, killing one"), else the first casualty
+    word after it ("four others, including a police officer, were injured")."""
+    for word in (_cue(words, i), *(w[2].lower() for w in words[j : j + _AFTER_REACH])):
         for kind, kind_words in _CASUALTIES:
             if word in kind_words:
                 return kind
@@ -188,10 +192,6 @@ def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
 
 def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> tuple[str, int] | None:
     w = words[i][2].lower()
-    if w in _WEEKDAYS:
-        # by name: "Friday" may be the last or the next one (a hand check found both), so a weekday
-        # is compared with weekdays only
-        return words[i][2].capitalize(), i + 1
     if w in _RELATIVE_DAYS and published is not None:
         return (published + timedelta(days=_RELATIVE_DAYS[w])).isoformat(), i + 1
     if w in _MONTHS and i + 1 < len(words) and words[i + 1][2].isdigit() and 1 <= int(words[i + 1][2]) <= 31:
@@ -208,8 +208,11 @@ def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> 
     return None
 
 
-def _reporting(words: list[tuple[int, int, str]], i: int, j: int) -> bool:
-    """A date of the reporting, not of the event: "police said Saturday", "published today"."""
+def _reporting(words: list[tuple[int, int, str]], i: int, j: int, text: str) -> bool:
+    """A date of the reporting, not of the event: "police said Saturday", "published today", a
+    credit or an embedded post ("— Name (@name) January 14, 2017")."""
+    if text[max(0, words[i][0] - 2) : words[i][0]].strip() == ")":
+        return True
     k = i - 1
     while k >= max(0, i - _LEAD_REACH) and words[k][2].lower() in _DATE_LEADS:
         k -= 1
@@ -236,6 +239,23 @@ def _cue(words: list[tuple[int, int, str]], i: int) -> str:
     return cue if cue not in _FUNCTION_WORDS else ""  # "second with 29.6 percent", "third with 6 percent"
 
 
+def _in_range(text: str, words: list[tuple[int, int, str]], i: int, j: int) -> bool:
+    """A number that is one end of a range ("between $140 and $150 million", "2 to 6 degrees") or
+    a piece of a number split by tokenised text ("6. 1", "4, 183"): no value of its own."""
+    before = text[max(0, words[i][0] - 3) : words[i][0]]
+    after = text[words[j - 1][1] : words[j - 1][1] + 3]
+    if _SPLIT_BEFORE.search(before) or _SPLIT_AFTER.match(after):
+        return True
+    previous = words[i - 1][2].lower() if i > 0 else ""
+    following = words[j][2].lower() if j < len(words) else ""
+    after_next = words[j + 1][2] if j + 1 < len(words) else ""
+    return (
+        previous == "between"
+        or (previous in _RANGE_WORDS and i > 1 and words[i - 2][2][:1].isdigit())
+        or (following in _RANGE_WORDS and (after_next[:1].isdigit() or after_next in _CURRENCY_SIGNS))
+    )
+
+
 def mentions(text: str, start: int, end: int, published: date | None = None) -> list[Mention]:
     """The quantities and dates of text[start:end], in order; one pass over its words."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
@@ -245,10 +265,8 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
         when = _date(words, i, published)
         if when is not None:
             relative = words[i][2].lower() in _RELATIVE_DAYS
-            if not _reporting(words, i, when[1]):
-                kind = (
-                    "date" if when[0][:1].isdigit() else "weekday" if words[i][2].lower() in _WEEKDAYS else "month day"
-                )
+            if not _reporting(words, i, when[1], text):
+                kind = "date" if when[0][:1].isdigit() else "month day"
                 # "hedged": two days relative to their articles' dates are not compared (they would
                 # differ only as the publication dates do)
                 found.append(Mention(kind, when[0], relative, words[i][0], words[when[1] - 1][1]))
@@ -263,6 +281,9 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
             i += 1
             continue
         value, j = number
+        if _in_range(text, words, i, j):
+            i = j
+            continue
         hedged = i > 0 and words[i - 1][2].lower() in _HEDGES
         first = i
         previous = words[i - 1][2].lower() if i > 0 else ""
@@ -291,9 +312,8 @@ def _numeric(m: Mention) -> float:
         return m.value
     if m.value[:1].isdigit():
         return float(date.fromisoformat(m.value).toordinal())
-    if m.value in _WEEKDAY_NAMES:
-        return float(-1 - _WEEKDAY_NAMES.index(m.value))
-    return float(-1 - sum(ord(c) << (8 * k) for k, c in enumerate(m.value[:6])))  # a weekday or "June 18"
+    month, day = m.value.split()
+    return float(-100 * _MONTHS[month.lower()] - int(day))  # "June 18": negative, apart from ordinals
 
 
 def _display(m: Mention) -> str:

@@ -26,11 +26,20 @@ PUBLISHED = datetime(2023, 6, 19, 9, 0)  # a Monday
         ("Turnout was 30 percent.", [("percent", 30.0, "30 percent")]),
         ("A magnitude 7.1 quake struck.", [("magnitude", 7.1, "7.1")]),
         ("They discussed three important issues.", [("issue", 3.0, "three important issues")]),
-        ("They met on Sunday.", [("weekday", "Sunday", "Sunday")]),
+        ("They met on Sunday.", []),
+        ("Gunmen shot four people, killing one.", [("people shot", 4.0, "four people")]),
+        (
+            "One died and four others, including a police officer, were injured.",
+            [("people injured", 4.0, "four others")],
+        ),
+        ("The quake killed at least five people and injured dozens.", [("people killed", 5.0, "five people")]),
         ("They meet tomorrow.", [("date", "2023-06-20", "tomorrow")]),
         ("They met yesterday.", [("date", "2023-06-18", "yesterday")]),
         ("They met on June 18, 2023.", [("date", "2023-06-18", "June 18, 2023")]),
         ("COVID-19 rules and the G20 summit of 1998 ended.", []),
+        ("Bids of between $140 and $150 million and 2 to 6 degrees.", []),
+        ("A 6. 1 - magnitude quake and 4, 183 passing yards.", []),
+        ("Reporter (@reporter) January 14, 2017", []),
     ],
 )
 def test_mentions_are_normalised(text: str, expected: list[tuple[str, object, str]]) -> None:
@@ -40,11 +49,11 @@ def test_mentions_are_normalised(text: str, expected: list[tuple[str, object, st
 
 def test_dates_without_a_publication_date_compare_only_with_their_kind() -> None:
     text = "They met on Sunday, June 18, and yesterday."
-    assert [m.about for m in mentions(text, 0, len(text))] == ["weekday", "month day"]
+    assert [m.about for m in mentions(text, 0, len(text))] == ["month day"]
 
 
 def test_a_date_of_the_report_is_not_compared() -> None:
-    text = "Police said Saturday that the talks published today ended June 18."
+    text = "Police said June 17 that the talks published today ended June 18."
     assert [text[m.start : m.end] for m in mentions(text, 0, len(text), PUBLISHED.date())] == ["June 18"]
 
 
