@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # the best direct quotes added to the brief verbatim, after its sentences (0: none)
     quotes: int = Field(0, ge=0, le=MAX_QUOTES_LIMIT)
 
-    # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
+    # -- trimming: openers and credit parentheses (light), also weekday asides (full); never an attribution
     trimming: TrimLevel = "full"
 
     # -- representation
