@@ -114,7 +114,10 @@ def summarize(
     max_words: MaxWords = None,
     max_sentences: MaxSentences = None,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="text, json or markdown (with source footnotes).")
+        Format,
+        typer.Option(
+            "--format", "-f", help="text, json, markdown (with source footnotes) or html (one page, sources beside it)."
+        ),
     ] = "text",
     query: Annotated[str | None, typer.Option(help="Topic to focus the brief on.")] = None,
     known: Annotated[

@@ -1,4 +1,4 @@
-"""Render a Summary for people (text, Markdown with source footnotes) or programs (JSON).
+"""Render a Summary for people (text, Markdown with source footnotes, an HTML page) or programs (JSON).
 
 Markdown shows every value that comes from the input (sentences, titles, sources, ids, URLs) as
 the text it is: escaped, on one line, so no input can forge a footnote, a link, a heading or HTML;
@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 from service.records import Article
 from service.result import Conflict, Quote, Summary, quoted
 
-Format = Literal["text", "json", "markdown"]
+Format = Literal["text", "json", "markdown", "html"]
 
 # characters that start markup anywhere in a line: escapes, code, emphasis, strikethrough, links and
 # footnotes, HTML and autolinks, entity references; `_` only where it can open or close emphasis (not
@@ -102,4 +102,8 @@ def render(summary: Summary, articles: Sequence[Article], fmt: Format, *, timing
         return json.dumps(summary_record(summary, timings=timings), ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
         return to_markdown(summary, articles)
+    if fmt == "html":
+        from service.page import document  # page.py links sources with this module's link_target
+
+        return document(summary, articles)
     return summary.brief + "\n"

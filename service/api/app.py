@@ -18,7 +18,7 @@ from service.api.gate import Gate
 from service.api.intake import Intake
 from service.api.metrics import Metrics
 from service.api.middleware import CleanStartupFailure, RequestContext
-from service.api.routes import health, summaries
+from service.api.routes import health, page, summaries
 from service.errors import ModelError
 from service.records import Article
 from service.settings import Settings
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
     envelope.install(app)
     app.include_router(health.router)
     app.include_router(summaries.router)
+    app.include_router(page.router)
     Instrumentator(registry=state.metrics.registry, excluded_handlers=["/metrics"]).instrument(app)
     app.add_middleware(Intake, state=state, admitted=summaries.PATHS)
     app.add_middleware(RequestContext)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.errors import Fallback
 from service.reading import ArticleFormat
 from service.records import ArticleFields
-from service.result import Budget, Mode, Quote, RewriteReport, SelectedSentence
+from service.result import Budget, Conflict, Mode, Quote, RewriteReport, SelectedSentence
 from service.scoring import Role
 from service.settings import MAX_QUOTES_LIMIT, MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, RewriteMode
 
@@ -66,6 +66,7 @@ class SummaryResponse(BaseModel):
     budget: Budget
     notes: list[str]
     quotes: list[Quote] = Field(description="direct quotes with speakers and sources, ranked")
+    conflicts: list[Conflict] = Field(description="where the sources disagree; `sentences[].conflicts` index it")
     fallback_reason: Fallback | None = Field(None, description="why a rewrite request got the extractive brief")
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")
