@@ -183,9 +183,12 @@ def result_section(summary: Summary, articles: Sequence[Article]) -> str:
             f'<p class="text">{_marked_text(a.text, marks[a.id], quote_keys, conflict_keys)}</p></article>'
         )
     notes = "".join(f"<li>{escape(note)}</li>" for note in summary.notes)
+    rewritten = f'<h2>Brief (rewritten)</h2><p class="rewritten">{escape(summary.brief)}</p>'
     return (
         '<section id="result" tabindex="-1" aria-label="Brief and sources">'
-        f'<h2>Brief</h2><p class="brief">{" ".join(brief)}</p>'
+        + (rewritten if summary.mode == "abstractive" else "")
+        + f"<h2>{'Sentences it was written from' if summary.mode == 'abstractive' else 'Brief'}</h2>"
+        f'<p class="brief">{" ".join(brief)}</p>'
         + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
         + (f"<h2>Disagreements</h2><ul>{''.join(conflict_items)}</ul>" if conflict_items else "")
         + (f"<h2>Quotes</h2><ol>{''.join(quote_items)}</ol>" if quote_items else "")

@@ -128,6 +128,15 @@ def test_page_links_every_brief_sentence_conflict_and_quote(summarizer: Summariz
     assert summary.quotes[0].speaker == "Maria Lopez"
 
 
+def test_a_rewritten_brief_is_shown_above_the_sentences_it_came_from(summarizer: Summarizer) -> None:
+    summary = summarizer.summarize(FLOOD, max_sentences=2)
+    rewritten = summary.model_copy(update={"mode": "abstractive", "brief": "A <b>flood</b> killed people."})
+    page = render(rewritten, FLOOD, "html")
+    assert_inert(page)
+    assert_linked(page, rewritten, FLOOD)
+    assert _tree(page).xpath('//p[@class="rewritten"]')[0].text_content() == "A <b>flood</b> killed people."
+
+
 def test_seed_page_links_every_sentence(summarizer: Summarizer, seed_articles: list[Article]) -> None:
     summary = summarizer.summarize(seed_articles, quotes=2)
     assert_linked(render(summary, seed_articles, "html"), summary, seed_articles)
