@@ -9,6 +9,8 @@ http(s) links (rendering.link_target); ids and keys are positions.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Sequence
 from html import escape
 from itertools import pairwise
@@ -196,10 +198,23 @@ def result_section(summary: Summary, articles: Sequence[Article]) -> str:
     )
 
 
+def _script(form: bool) -> str:
+    return _HIGHLIGHT + (_SUBMIT if form else "")
+
+
+def content_security_policy(*, form: bool = False) -> str:
+    """What the served page may do: its own inline style and script (by hash), requests to this server only."""
+    digest = base64.b64encode(hashlib.sha256(_script(form).encode()).digest()).decode()
+    return (
+        f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
 def document(summary: Summary | None, articles: Sequence[Article], *, form: bool = False) -> str:
     """The whole page: the form (served page) and the result section (empty until a brief is asked)."""
     result = '<section id="result" tabindex="-1"></section>' if summary is None else result_section(summary, articles)
-    script = _HIGHLIGHT + (_SUBMIT if form else "")
+    script = _script(form)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -182,6 +182,8 @@ async def test_served_form_is_self_contained_and_labelled(client: httpx.AsyncCli
     fields = tree.xpath("//form//input | //form//textarea")
     assert fields and all(tree.xpath(f'//label[@for="{f.get("id")}"]') for f in fields)
     assert "fetch('v1/summaries'" in reply.text
+    policy = reply.headers["content-security-policy"]  # the browser test runs the page under it
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
 
 
 @pytest.mark.anyio
@@ -193,6 +195,7 @@ async def test_api_answers_the_page_for_text_html(client: httpx.AsyncClient) -> 
     reply = await client.post("/v1/summaries", json=payload, headers={"Accept": "text/html"})
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/html")
+    assert "connect-src 'self'" in reply.headers["content-security-policy"]
     assert_inert(reply.text)
     assert _tree(reply.text).get_element_by_id("result").xpath('.//p[@class="brief"]/a[@class="s"]')
     plain = await client.post("/v1/summaries", json=seeds_request(), headers={"Accept": "text/html"})

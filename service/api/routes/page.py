@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from service.page import document
+from service.page import content_security_policy, document
 
 router = APIRouter()
 
 _PAGE = document(None, [], form=True)
+_POLICY = content_security_policy(form=True)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def page() -> HTMLResponse:
     """Paste or drop articles, choose budget, query and known articles, read the brief beside its sources."""
-    return HTMLResponse(_PAGE)
+    return HTMLResponse(_PAGE, headers={"Content-Security-Policy": _POLICY})

@@ -30,7 +30,7 @@ from service.api.gate import Ticket
 from service.api.intake import TICKET
 from service.api.jsonbody import StrictJsonRoute
 from service.errors import DeadlineError, NewsbriefError
-from service.page import document
+from service.page import content_security_policy, document
 from service.reading import articles_from_items
 from service.records import Article
 from service.result import Summary
@@ -130,7 +130,7 @@ async def create_summary(body: SummaryRequest, request: Request, state: State) -
         "words": summary.budget.words,
     }
     if _wants_html(request):
-        return HTMLResponse(document(summary, articles))
+        return HTMLResponse(document(summary, articles), headers={"Content-Security-Policy": content_security_policy()})
     return summarize_response(summary, _request_id(request))
 
 
