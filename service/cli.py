@@ -19,6 +19,7 @@ from service.errors import NewsbriefError
 from service.reading import read_paths
 from service.rendering import Format, render
 from service.settings import (
+    MAX_QUOTES_LIMIT,
     MAX_SENTENCES_LIMIT,
     MAX_WORDS_LIMIT,
     FaithfulnessPolicy,
@@ -114,7 +115,10 @@ def summarize(
     max_words: MaxWords = None,
     max_sentences: MaxSentences = None,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="text, json or markdown (with source footnotes).")
+        Format,
+        typer.Option(
+            "--format", "-f", help="text, json, markdown (with source footnotes) or html (one page, sources beside it)."
+        ),
     ] = "text",
     query: Annotated[str | None, typer.Option(help="Topic to focus the brief on.")] = None,
     known: Annotated[
@@ -129,10 +133,16 @@ def summarize(
         OffTopicMode | None,
         typer.Option(help="exclude: leave articles unlike the rest out of the brief (named in notes); keep."),
     ] = None,
+    quotes: Annotated[
+        int | None,
+        typer.Option(
+            "--quotes", min=0, max=MAX_QUOTES_LIMIT, help="Add the best N direct quotes verbatim (NEWSBRIEF_QUOTES)."
+        ),
+    ] = None,
 ) -> None:
     """Summarise one article set into one brief."""
     summarizer = Summarizer(
-        _settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness, off_topic=off_topic)
+        _settings(rewrite=rewrite, rewrite_model=model, faithfulness=faithfulness, off_topic=off_topic, quotes=quotes)
     )
     articles = _guard(lambda: read_paths(paths, stdin=sys.stdin.buffer if "-" in paths else None))
     already_read = _guard(lambda: read_paths(known)) if known else []

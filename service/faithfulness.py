@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.lexicon import LEXICON, alternation
+from service.quotes import wording
 from service.representation import TfidfRepresenter
 from service.result import UnsupportedSpan as Unsupported
 from service.segmentation import split_sentences
@@ -96,9 +97,11 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
     for name, tokens in named:
         if not all(w in found for w in _windows(tokens)):
             problems.append(Unsupported(text=name, reason="name not in the sources"))
-    spaced = " ".join(" ".join(text.split()) for text in sources)
+    # quotes are locked spans: the same words in the same order (case and punctuation aside, as
+    # quotes.py groups copies of a quote)
+    spaced = f" {' '.join(wording(text) for text in sources)} "
     for quotation in QUOTATION.findall(rewrite):
-        if " ".join(quotation[1:-1].split()) not in spaced:
+        if f" {wording(quotation)} " not in spaced:
             problems.append(Unsupported(text=quotation, reason="quotation not in the sources word for word"))
     source_sentences = [t[a:b] for t in sources for a, b in split_sentences(t, [(0, len(t))])]
     if rewrite_sentences and source_sentences:

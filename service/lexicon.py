@@ -31,6 +31,14 @@ class Lexicon:
     sentence_starts: tuple[str, ...]
     function_words: tuple[str, ...]
     read_also: tuple[str, ...]
+    speech_verbs: tuple[str, ...]
+    speaker_pronouns: tuple[str, ...]
+    number_units: tuple[str, ...]
+    number_tens: tuple[str, ...]
+    number_hedges: tuple[str, ...]
+    death_words: tuple[str, ...]
+    injury_words: tuple[str, ...]
+    reporting_words: tuple[str, ...]
 
 
 def alternation(words: tuple[str, ...]) -> str:

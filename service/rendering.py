@@ -1,4 +1,4 @@
-"""Render a Summary for people (text, Markdown with source footnotes) or programs (JSON).
+"""Render a Summary for people (text, Markdown with source footnotes, an HTML page) or programs (JSON).
 
 Markdown shows every value that comes from the input (sentences, titles, sources, ids, URLs) as
 the text it is: escaped, on one line, so no input can forge a footnote, a link, a heading or HTML;
@@ -14,9 +14,9 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from service.records import Article
-from service.result import Summary
+from service.result import Conflict, Quote, Summary, quoted
 
-Format = Literal["text", "json", "markdown"]
+Format = Literal["text", "json", "markdown", "html"]
 
 # characters that start markup anywhere in a line: escapes, code, emphasis, strikethrough, links and
 # footnotes, HTML and autolinks, entity references; `_` only where it can open or close emphasis (not
@@ -60,11 +60,26 @@ def _source_label(article: Article) -> str:
     return label if name == article.id else f"{label} ({escape_markdown(article.id)})"
 
 
+def _quote_note(n: int, quote: Quote, by_id: dict[str, Article]) -> str:
+    first = quote.sources[0]
+    others = [i for i in quote.support if i != first.doc_id]
+    also = f"; also quoted by {', '.join(_source_label(by_id[i]) for i in others)}" if others else ""
+    return f"[^{n}]: {_source_label(by_id[first.doc_id])}, quote (characters {first.char_start}–{first.char_end}){also}"
+
+
+def _conflict_note(c: int, conflict: Conflict, by_id: dict[str, Article]) -> str:
+    sides = "; ".join(
+        f"{escape_markdown(v.value)} ({', '.join(_source_label(by_id[i]) for i in v.doc_ids)})" for v in conflict.values
+    )
+    return f"[^c{c + 1}]: sources disagree on {escape_markdown(conflict.about)}: {sides}"
+
+
 def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     by_id = {a.id: a for a in articles}
-    body = " ".join(
-        f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" for n, s in enumerate(summary.sentences, start=1)
-    )
+    body = [
+        f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" + "".join(f"[^c{c + 1}]" for c in s.conflicts)
+        for n, s in enumerate(summary.sentences, start=1)
+    ]
     notes = []
     for n, s in enumerate(summary.sentences, start=1):
         others = [i for i in s.support if i != s.doc_id]
@@ -74,7 +89,12 @@ def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
             f"[^{n}]: {_source_label(by_id[s.doc_id])}, sentence {s.index + 1} "
             f"(characters {s.char_start}–{s.char_end}{trimmed}){also}"
         )
-    return body + "\n\n" + "\n".join(notes) + "\n"
+    for n, q in enumerate((q for q in summary.quotes if q.in_brief), start=len(notes) + 1):
+        body.append(escape_markdown(quoted(q)) + f"[^{n}]")
+        notes.append(_quote_note(n, q, by_id))
+    flagged = sorted({c for s in summary.sentences for c in s.conflicts})
+    notes += [_conflict_note(c, summary.conflicts[c], by_id) for c in flagged]
+    return " ".join(body) + "\n\n" + "\n".join(notes) + "\n"
 
 
 def render(summary: Summary, articles: Sequence[Article], fmt: Format, *, timings: bool = False) -> str:
@@ -82,4 +102,8 @@ def render(summary: Summary, articles: Sequence[Article], fmt: Format, *, timing
         return json.dumps(summary_record(summary, timings=timings), ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
         return to_markdown(summary, articles)
+    if fmt == "html":
+        from service.page import document  # page.py links sources with this module's link_target
+
+        return document(summary, articles)
     return summary.brief + "\n"

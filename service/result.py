@@ -49,6 +49,9 @@ class SelectedSentence(BaseModel):
     score: ScoreParts
     support: list[str] = Field(description="ids of every article that states this fact")
     clipped: bool = Field(False, description="cut at a word boundary to fit a budget smaller than any sentence")
+    conflicts: list[int] = Field(
+        default_factory=list, description="positions in `conflicts` of the disagreements this sentence takes a side in"
+    )
 
     @property
     def wording(self) -> str:
@@ -96,6 +99,65 @@ class ExcludedArticle(BaseModel):
     similarity: float = Field(description="its best similarity to another article of the set")
 
 
+class MentionRef(BaseModel):
+    """Where a source gives a value: `text[char_start:char_end]` of article `doc_id`, in its sentence `sentence`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    sentence: int
+    char_start: int
+    char_end: int
+
+
+class ConflictValue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    value: str = Field(description="normalised: number words as digits, one unit, dates as ISO dates")
+    doc_ids: list[str]
+    refs: list[MentionRef]
+
+
+class Conflict(BaseModel):
+    """Sources that disagree on one thing: each value with who gives it; the brief takes no side silently."""
+
+    model_config = ConfigDict(frozen=True)
+
+    about: str = Field(description='what the values count or date: "people killed", "km", "date", …')
+    values: list[ConflictValue]
+
+
+class QuoteSource(BaseModel):
+    """Where an article has a quote: `text[char_start:char_end]` is its words, marks excluded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    char_start: int
+    char_end: int
+    speaker: str | None = Field(description="who the article says said it; a pronoun is resolved to a name")
+    speaker_start: int | None = Field(description="where that name stands in the article's text")
+    speaker_end: int | None
+
+
+class Quote(BaseModel):
+    """A direct quote, word for word, with every article that has it; never trimmed or rewritten."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    speaker: str | None = Field(description="the first speaker its sources name; null when none says who")
+    support: list[str] = Field(description="ids of every article with this quote, in article order")
+    salience: float = Field(description="the best score of a sentence holding it")
+    sources: list[QuoteSource]
+    in_brief: bool = Field(False, description="added to the brief verbatim (`quotes` option)")
+
+
+def quoted(quote: Quote) -> str:
+    """A quote as the brief gives it: verbatim in marks, then who said it."""
+    return f"“{quote.text}” ({quote.speaker or 'speaker not named'})"
+
+
 class Summary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -114,5 +176,11 @@ class Summary(BaseModel):
     # absent from the output when empty, so a brief that leaves nothing out reads as before
     excluded: list[ExcludedArticle] = Field(
         default_factory=list, exclude_if=lambda v: not v, description="articles left out of the brief (off-topic)"
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list, description="direct quotes, ranked by support, then salience, then position"
+    )
+    conflicts: list[Conflict] = Field(
+        default_factory=list, description="where the sources give different numbers or dates for the same thing"
     )
     timings_ms: dict[str, float]

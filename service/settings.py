@@ -14,6 +14,8 @@ from service.languages import LanguageCode
 # 5000 words is already a long report; more would only make a slow request.
 MAX_WORDS_LIMIT = 5000
 MAX_SENTENCES_LIMIT = 500
+# direct quotes added to a brief at most: more would be a list of quotes, not a brief
+MAX_QUOTES_LIMIT = 20
 
 RewriteMode = Literal["off", "auto", "on"]
 TrimLevel = Literal["off", "light", "full"]
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     # -- budget defaults
     max_words: int = Field(100, ge=1, le=MAX_WORDS_LIMIT)
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
+    # the best direct quotes added to the brief verbatim, after its sentences (0: none)
+    quotes: int = Field(0, ge=0, le=MAX_QUOTES_LIMIT)
 
     # -- the brief's language (ISO 639-1, "de"); unset: the language most of a set's articles are in
     lang: LanguageCode | None = None

@@ -8,19 +8,22 @@ modules themselves know nothing of `Work`.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
+from service.conflicts import find_conflicts
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
 from service.languages import DEFAULT, clip, count_words, detect, language, majority, normalise
 from service.offtopic import outliers
 from service.ordering import order
+from service.quotes import gather
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, ExcludedArticle, ScoreParts, SelectedSentence, Summary
+from service.result import Budget, Conflict, ExcludedArticle, Quote, ScoreParts, SelectedSentence, Summary, quoted
 from service.rewriting import Outcome, apply
 from service.salience import load_model
 from service.scoring import Scores, score, shortlist, weights
@@ -40,6 +43,7 @@ class Request:
     rewrite: RewriteMode
     lang: str | None  # the brief's language; None: the articles' majority
     off_topic: OffTopicMode
+    quotes: int  # the best quotes added to the brief verbatim
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class Work:
     known_vectors: Matrix | None = None
     scores: Scores | None = None
     picks: tuple[Pick, ...] = ()  # in brief order once ordered
+    quotes: tuple[Quote, ...] = ()  # ranked
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def represented(self) -> Vectors:
@@ -278,6 +284,11 @@ def selected(work: Work, pick: Pick) -> SelectedSentence:
         score=ScoreParts({name: round(float(values[i]), 6) for name, values in parts.items()}),
         support=[work.articles[d].id for d in scores.doc_support[i].nonzero()[0]],
         clipped=pick.clip_words is not None,
+        conflicts=[
+            n
+            for n, c in enumerate(work.conflicts)
+            if any(r.doc_id == s.doc_id and r.sentence == s.index for v in c.values for r in v.refs)
+        ],
     )
 
 
@@ -286,13 +297,48 @@ def score_set(work: Work, settings: Settings) -> Work:
     return replace(work, scores=scores)
 
 
+def quote_set(work: Work) -> Work:
+    """The set's direct quotes, ranked; salience is the best score of a candidate sentence holding one."""
+    by_doc: dict[int, list[tuple[int, int, float]]] = {}
+    for s, total in zip(work.sentences, work.scored.total, strict=True):
+        by_doc.setdefault(s.doc_pos, []).append((s.char_start, s.char_end, float(total)))
+    starts = {pos: [a for a, _, _ in spans] for pos, spans in by_doc.items()}
+
+    def salience(pos: int, start: int, end: int) -> float:
+        spans = by_doc.get(pos, [])
+        first = max(0, bisect_right(starts.get(pos, []), start) - 1)
+        holding = [t for a, b, t in spans[first : bisect_left(starts.get(pos, []), end)] if a < end and start < b]
+        return max(holding, default=0.0)
+
+    return replace(work, quotes=tuple(gather(work.articles, salience)))
+
+
+def conflict_set(work: Work) -> Work:
+    """Where the candidates' sources disagree on a number or a date (conflicts.py)."""
+    found, notes = find_conflicts(work.articles, work.sentences, work.scored.similarity)
+    return replace(work, conflicts=tuple(found), notes=(*work.notes, *notes))
+
+
+def featured(quotes: Sequence[Quote], brief: str, count: int) -> list[Quote]:
+    """`quotes` with the best `count` not already in the brief's sentences marked `in_brief`."""
+    chosen: set[int] = set()
+    for i, quote in enumerate(quotes):
+        if len(chosen) == count:
+            break
+        if quote.text not in brief:
+            chosen.add(i)
+    return [q.model_copy(update={"in_brief": True}) if i in chosen else q for i, q in enumerate(quotes)]
+
+
 def result(
     work: Work, sentences: list[SelectedSentence], outcome: Outcome | None, timings: dict[str, float]
 ) -> Summary:
     extractive = ("" if language(work.lang).spaceless else " ").join(s.wording for s in sentences)
+    quotes = featured(work.quotes, extractive, work.request.quotes)
+    added = "".join(f" {quoted(q)}" for q in quotes if q.in_brief)
     message = () if outcome is None or outcome.message is None else (f"extractive brief returned: {outcome.message}",)
     return Summary(
-        brief=extractive if outcome is None else outcome.brief,
+        brief=(extractive if outcome is None else outcome.brief) + added,
         mode="extractive" if outcome is None else outcome.mode,
         fallback_reason=None if outcome is None else outcome.reason,
         rewrite=None if outcome is None else outcome.report,
@@ -308,6 +354,8 @@ def result(
         candidates=sum(work.counts),
         notes=[*work.notes, *message],
         excluded=list(work.excluded),
+        quotes=quotes,
+        conflicts=list(work.conflicts),
         timings_ms=timings,
     )
 
@@ -332,6 +380,8 @@ class Summarizer:
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
             ("off_topic", lambda w: exclude_off_topic(w, s.off_topic_ratio)),
             ("score", lambda w: score_set(w, s)),
+            ("quotes", quote_set),
+            ("conflicts", conflict_set),
             ("trim", lambda w: trim_sentences(w, contenders(w.scored.total, w.request.max_words, s.selection), s)),
             ("select", lambda w: select_picks(w, s)),
             ("order", order_picks),
@@ -349,12 +399,14 @@ class Summarizer:
         off_topic: OffTopicMode | None = None,
         deadline: float | None = None,
         lang: str | None = None,
+        quotes: int | None = None,
     ) -> Summary:
         """Brief `articles`; `known` are articles the reader has already seen (an update brief):
-        what they report counts as already said, so the brief tells what is new. Past `deadline`
-        (a time.monotonic() value) no further stage starts: DeadlineError. `lang` (ISO 639-1) is the
+        what they report counts as already said, so the brief tells what is new; the best `quotes`
+        direct quotes follow the brief verbatim (never rewritten). Past `deadline` (a
+        time.monotonic() value) no further stage starts: DeadlineError. `lang` (ISO 639-1) is the
         brief's language; by default the language most of the articles are in."""
-        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang, off_topic))
+        work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang, off_topic, quotes))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
         for name, stage in self._stages:
@@ -375,6 +427,7 @@ class Summarizer:
         rewrite: RewriteMode | None,
         lang: str | None,
         off_topic: OffTopicMode | None,
+        quotes: int | None,
     ) -> Request:
         s = self.settings
         request = Request(
@@ -384,7 +437,10 @@ class Summarizer:
             rewrite=s.rewrite if rewrite is None else rewrite,
             lang=lang or s.lang,
             off_topic=s.off_topic if off_topic is None else off_topic,
+            quotes=s.quotes if quotes is None else quotes,
         )
+        if request.quotes < 0:
+            raise InputError("quotes must be 0 or more", param="quotes")
         if request.max_words < 1 or (request.max_sentences is not None and request.max_sentences < 1):
             raise InputError("max_words and max_sentences must be at least 1", param="max_words")
         return request

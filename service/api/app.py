@@ -18,7 +18,7 @@ from service.api.gate import Gate
 from service.api.intake import Intake
 from service.api.metrics import Metrics
 from service.api.middleware import CleanStartupFailure, RequestContext
-from service.api.routes import health, stories, streams, summaries
+from service.api.routes import health, page, stories, streams, summaries
 from service.errors import ModelError
 from service.records import Article
 from service.settings import Settings
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
     app.include_router(summaries.router)
     app.include_router(stories.router)
     app.include_router(streams.router)
+    app.include_router(page.router)
     Instrumentator(registry=state.metrics.registry, excluded_handlers=["/metrics"]).instrument(app)
     posts = summaries.PATHS | stories.PATHS
     app.add_middleware(

@@ -10,9 +10,9 @@ from service.errors import Fallback
 from service.languages import LanguageCode
 from service.reading import ArticleFormat
 from service.records import ArticleFields
-from service.result import Budget, ExcludedArticle, Mode, RewriteReport, SelectedSentence
+from service.result import Budget, Conflict, ExcludedArticle, Mode, Quote, RewriteReport, SelectedSentence
 from service.scoring import Role
-from service.settings import MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, OffTopicMode, RewriteMode
+from service.settings import MAX_QUOTES_LIMIT, MAX_SENTENCES_LIMIT, MAX_WORDS_LIMIT, OffTopicMode, RewriteMode
 from service.story_briefs import StoryRecord
 
 
@@ -46,6 +46,9 @@ class Options(BaseModel):
         description="exclude (leave articles unlike the rest out of the brief) or keep; "
         "without it, the server's NEWSBRIEF_OFF_TOPIC",
     )
+    quotes: int | None = Field(
+        None, ge=0, le=MAX_QUOTES_LIMIT, strict=True, description="add the best N direct quotes to the brief verbatim"
+    )
 
 
 class SummaryRequest(BaseModel):
@@ -75,6 +78,8 @@ class SummaryResponse(BaseModel):
     excluded: list[ExcludedArticle] = Field(
         default_factory=list, exclude_if=lambda v: not v, description="articles left out of the brief (off-topic)"
     )
+    quotes: list[Quote] = Field(description="direct quotes with speakers and sources, ranked")
+    conflicts: list[Conflict] = Field(description="where the sources disagree; `sentences[].conflicts` index it")
     fallback_reason: Fallback | None = Field(None, description="why a rewrite request got the extractive brief")
     model: str | None = None
     rewrite: RewriteReport | None = Field(None, description="the model's text and the faithfulness findings")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
 from service.api.bodies import (
@@ -29,8 +30,10 @@ from service.api.gate import Ticket
 from service.api.intake import TICKET
 from service.api.jsonbody import StrictJsonRoute
 from service.errors import DeadlineError, NewsbriefError
+from service.page import content_security_policy, document
 from service.reading import articles_from_items
 from service.records import Article
+from service.result import Summary
 
 T = TypeVar("T")
 
@@ -46,7 +49,7 @@ def _articles(given: list[ArticleIn], field: str) -> list[Article]:
     return articles_from_items([a.model_dump(exclude_none=True) for a in given], field)
 
 
-def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, deadline: float) -> SummaryResponse:
+def _summarize(state: AppState, request: SummaryRequest, deadline: float) -> tuple[Summary, list[Article]]:
     """The whole job for one set; runs in a worker thread. Past `deadline` no further stage starts."""
     articles = _articles(request.articles, "articles")
     options = request.options
@@ -60,10 +63,15 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         off_topic=options.off_topic,
         deadline=deadline,
         lang=options.lang,
+        quotes=options.quotes,
     )
     state.metrics.observe(summary, sum(len(a.text) for a in articles))
     if summary.fallback_reason is not None:
         state.metrics.fallbacks.labels(summary.fallback_reason).inc()
+    return summary, articles
+
+
+def summarize_response(summary: Summary, summary_id: str) -> SummaryResponse:
     return SummaryResponse(
         id=summary_id,
         brief=summary.brief,
@@ -72,11 +80,17 @@ def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, dea
         budget=summary.budget,
         notes=summary.notes,
         excluded=summary.excluded,
+        quotes=summary.quotes,
+        conflicts=summary.conflicts,
         fallback_reason=summary.fallback_reason,
         model=summary.rewrite.model if summary.rewrite else None,
         rewrite=summary.rewrite,
         timings=summary.timings_ms,
     )
+
+
+def summarize_set(state: AppState, request: SummaryRequest, summary_id: str, deadline: float) -> SummaryResponse:
+    return summarize_response(_summarize(state, request, deadline)[0], summary_id)
 
 
 async def _in_worker(state: AppState, request: Request, work: Callable[[float], T]) -> T:
@@ -97,17 +111,30 @@ def _request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", "request"))
 
 
-@router.post("/summaries", response_model=SummaryResponse, responses=ERRORS)
-async def create_summary(body: SummaryRequest, request: Request, state: State) -> SummaryResponse:
+PAGE: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "the brief; as the page of `summarize --format html` for `Accept: text/html`",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+@router.post("/summaries", response_model=SummaryResponse, responses={**ERRORS, **PAGE})
+async def create_summary(body: SummaryRequest, request: Request, state: State) -> SummaryResponse | HTMLResponse:
     """Summarise one article set into one brief with provenance."""
-    summary_id = _request_id(request)
-    response = await _in_worker(state, request, lambda deadline: summarize_set(state, body, summary_id, deadline))
+    summary, articles = await _in_worker(state, request, lambda deadline: _summarize(state, body, deadline))
     request.scope["state"]["log"] = {
         "articles": len(body.articles),
-        "mode": response.mode,
-        "words": response.budget.words,
+        "mode": summary.mode,
+        "words": summary.budget.words,
     }
-    return response
+    if _wants_html(request):
+        return HTMLResponse(document(summary, articles), headers={"Content-Security-Policy": content_security_policy()})
+    return summarize_response(summary, _request_id(request))
 
 
 @router.post("/summaries:batch", response_model=BatchResponse, responses=ERRORS)

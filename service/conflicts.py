@@ -1,0 +1,414 @@
+"""Disagreements: where the sources give different numbers or dates for the same thing.
+
+A mention is a quantity with what it counts ("12 people", "a dozen people", "5 miles", "$3
+billion", "30 percent", "magnitude 7.1") or a date ("yesterday", "June 18"), read by one pass
+over a sentence's words. Values are normalised: number words and "a dozen" become numbers, units
+one unit (miles → km), "yesterday"/"today"/"tomorrow" and month days become calendar dates from
+the article's `published_at`. A weekday is not compared: "Friday" is the last or the next one,
+and a hand check found sentences one day apart about different days of a story. What a count is
+*about* is its noun, with the casualty verb that governs it ("killing 12 people" is about
+`people killed`).
+
+Two sentences of different articles disagree when they state the same fact (similarity at
+least `_SAME_REPORT`: a strict support group) or, for a casualty count or a magnitude, are about
+the same event (similarity at least `_EVENT_SIMILARITY`); were published at most `_NEWS_DAYS`
+apart (when both say when); mention the same `about` under the same cue word ("won 82 percent"
+and "won 80 percent", not "fell 3 percent" and "dropped 4 percent"); and share no value (a
+hedged value, "about 300", agrees with one within `_HEDGE_TOLERANCE`). A date that dates the
+report ("police said June 18") is not compared, nor two days both relative to their articles.
+The sentences that disagree on one `about` form one conflict, with every value and who gives it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from service.lexicon import LEXICON
+from service.records import Article, Sentence
+from service.result import Conflict, ConflictValue, MentionRef
+
+# two sentences report the same fact from this similarity (stemmed TF-IDF cosine): stricter than
+# the support similarity (0.3) and the duplicate similarity (0.35), which let a hand-checked DUC
+# sample (docs/benchmarks.md) through with most "conflicts" between different facts
+_SAME_REPORT = 0.5
+# two sentences with different dates tell of the same day only when nearly the same (the hand check
+# found sentences at 0.5 telling of different days of one story)
+_SAME_DAY = 0.6
+# the same event, not the same sentence: a casualty count or a magnitude is compared between
+# sentences this similar (the support similarity)
+_EVENT_SIMILARITY = 0.3
+# articles published further apart than this report different moments: a toll that rose is no conflict
+_NEWS_DAYS = 2
+# "about 300", "nearly 300", "more than 300" agree with any value within this share of it
+_HEDGE_TOLERANCE = 0.2
+# two exact values closer than this share are one value written twice (5 miles vs 8 km)
+_SAME = 0.02
+# a sentence with more numbers than this is a table or a list of results, not a claim to compare
+_MAX_MENTIONS = 12
+# mentions of one `about` compared at most (their agreement is a square matrix: 2000² is 32 MB);
+# past it the rest are left out and the summary's notes say so
+_MAX_COMPARED = 2000
+# a bare four-digit number in this range is a year, not a quantity
+_YEARS = range(1800, 2101)
+
+_WORD = re.compile(r"\$|€|£|%|\d+(?:,\d{3})*(?:\.\d+)?|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_UNITS = {w: i for i, w in enumerate(LEXICON.number_units)}
+_TENS = {w: (i + 2) * 10 for i, w in enumerate(LEXICON.number_tens)}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000, "trillion": 10**12}
+_DOZEN = 12
+# unit words → (the unit compared, the factor to it)
+_MEASURES: dict[str, tuple[str, float]] = {
+    **dict.fromkeys(("km", "kilometer", "kilometers", "kilometre", "kilometres"), ("km", 1.0)),
+    **dict.fromkeys(("mile", "miles"), ("km", 1.609344)),
+    **dict.fromkeys(("m", "meter", "meters", "metre", "metres"), ("m", 1.0)),
+    **dict.fromkeys(("ft", "foot", "feet"), ("m", 0.3048)),
+    **dict.fromkeys(("kg", "kilogram", "kilograms", "kilo", "kilos"), ("kg", 1.0)),
+    **dict.fromkeys(("ton", "tons", "tonne", "tonnes"), ("t", 1.0)),
+    **dict.fromkeys(("percent", "%", "pct"), ("percent", 1.0)),
+    **dict.fromkeys(("$", "dollar", "dollars"), ("dollars", 1.0)),
+    **dict.fromkeys(("€", "euro", "euros"), ("euros", 1.0)),
+    **dict.fromkeys(("£",), ("pounds", 1.0)),
+    **dict.fromkeys(("yuan", "renminbi"), ("yuan", 1.0)),
+}
+_CURRENCY_SIGNS = frozenset(("$", "€", "£"))
+_RANGE_WORDS = frozenset(("to", "and", "or", "through"))
+_SPLIT_BEFORE = re.compile(r"\d[.,] $")
+_SPLIT_AFTER = re.compile(r"[.,] \d")
+_HEDGES = frozenset(LEXICON.number_hedges)
+_CASUALTIES = (
+    ("killed", frozenset(LEXICON.death_words)),
+    ("injured", frozenset(LEXICON.injury_words)),
+    ("shot", frozenset(("shot", "shooting"))),  # "shot four people, killing one": four were shot
+)
+_MAGNITUDE = "magnitude"
+_DATES = frozenset(("date", "month day"))  # an ISO date; a month day without a year to place it
+_EVENTS = frozenset((_MAGNITUDE, "people killed", "people injured", "people shot"))
+_RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
+_MONTHS = {w.lower(): i + 1 for i, w in enumerate(LEXICON.months)}
+# a noun after a number that says nothing of what is counted: no mention
+_REPORTING = frozenset((*LEXICON.speech_verbs, *LEXICON.reporting_words))
+_DATE_LEADS = frozenset(
+    ("on", "last", "late", "early", "this", "here", "there", *(w.lower() for w in LEXICON.weekdays))
+)
+# a casualty count belongs to the capitalised word at most this many words before it
+_ENTITY_REACH = 6
+# a casualty word this many words after a count still says what it counts ("four others, including
+# a police officer, were injured")
+_AFTER_REACH = 6
+# hedges, articles and date leads skipped before a value at most ("on late Monday", "at least more than")
+_LEAD_REACH = 4
+_FUNCTION_WORDS = frozenset(
+    ("with", "of", "in", "to", "for", "from", "on", "and", "or", "was", "were", "is", "are", "be", "been", "has",
+     "have", "had", "that", "which", "who", "than", "as", "its", "their", "his", "her")
+)  # fmt: skip
+_SKIPPED = frozenset(("the", "a", "an", "all", "more", "less", "fewer", "at", "by", "just", "only", "another"))
+_PEOPLE = frozenset(("people", "persons", "person", "others", "individuals"))
+_NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by", "from", "the", "a", "an", "p"))
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    about: str
+    value: float | str  # a number in the unit of `about`, an ISO date, or a month day ("June 18")
+    hedged: bool
+    start: int
+    end: int
+    cue: str = ""  # the word a count hangs on ("won 82 percent"): counts compare only under the same one
+
+
+def _number(words: list[tuple[int, int, str]], i: int) -> tuple[float, int] | None:
+    """The number written at words[i:] ("12", "1,200", "1.5 million", "twenty-five", "a dozen"),
+    and the index after it."""
+    w = words[i][2].lower()
+    if w[0].isdigit():
+        try:
+            value = float(w.replace(",", ""))
+        except ValueError:
+            return None
+        j = i + 1
+    elif w in ("a", "one") and i + 1 < len(words) and words[i + 1][2].lower() == "dozen":
+        return float(_DOZEN), i + 2
+    elif w == "dozen":
+        return float(_DOZEN), i + 1
+    elif w in _UNITS or w in _TENS or w.split("-")[0] in _TENS:
+        head, _, tail = w.partition("-")
+        value = float(_TENS.get(head, _UNITS.get(head, 0)) + _UNITS.get(tail, 0))
+        if tail and tail not in _UNITS:
+            return None
+        j = i + 1
+    elif w == "a" and i + 1 < len(words) and words[i + 1][2].lower() in ("hundred", "thousand", "million", "billion"):
+        value, j = 1.0, i + 1
+    else:
+        return None
+    while j < len(words) and words[j][2].lower() in _SCALES:
+        value *= _SCALES[words[j][2].lower()]
+        j += 1
+    return value, j
+
+
+def _plural(word: str) -> bool:
+    w = word.lower()
+    return w in _PEOPLE or (w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith("ss"))
+
+
+def _noun(words: list[tuple[int, int, str]], j: int) -> int | None:
+    """The index of the plural noun a number counts: right after it, or after one adjective
+    ("three important issues", "12 more people"); None for anything else ("two shook", "G20 summit")."""
+    for k in (j, j + 1):
+        if k < len(words) and words[k][2].lower() not in _NOT_COUNTED and _plural(words[k][2]):
+            return k
+        if k < len(words) and (not words[k][2].isalpha() or words[k][2].lower() in _NOT_COUNTED):
+            return None
+    return None
+
+
+def _singular(noun: str) -> str:
+    if noun in _PEOPLE:
+        return "people"
+    if noun.endswith("ies") and len(noun) > 4:
+        return noun[:-3] + "y"
+    if noun.endswith("s") and not noun.endswith("ss") and len(noun) > 3:
+        return noun[:-1]
+    return noun
+
+
+def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
+    """'killed', 'injured' or 'shot' for the count at words[i:j]: the verb it is the object of
+    ("killing at least five people", "shot four people, killing one"), else the first casualty
+    word after it ("four others, including a police officer, were injured")."""
+    for word in (_cue(words, i), *(w[2].lower() for w in words[j : j + _AFTER_REACH])):
+        for kind, kind_words in _CASUALTIES:
+            if word in kind_words:
+                return kind
+    return None
+
+
+def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> tuple[str, int] | None:
+    w = words[i][2].lower()
+    if w in _RELATIVE_DAYS and published is not None:
+        return (published + timedelta(days=_RELATIVE_DAYS[w])).isoformat(), i + 1
+    if w in _MONTHS and i + 1 < len(words) and words[i + 1][2].isdigit() and 1 <= int(words[i + 1][2]) <= 31:
+        j = i + 2
+        year = published.year if published else None
+        if j < len(words) and words[j][2].isdigit() and int(words[j][2]) in _YEARS:
+            year, j = int(words[j][2]), j + 1
+        if year is None:
+            return f"{words[i][2]} {int(words[i + 1][2])}", j
+        try:
+            return date(year, _MONTHS[w], int(words[i + 1][2])).isoformat(), j
+        except ValueError:
+            return None
+    return None
+
+
+def _reporting(words: list[tuple[int, int, str]], i: int, j: int, text: str) -> bool:
+    """A date of the reporting, not of the event: "police said Saturday", "published today", a
+    credit or an embedded post ("— Name (@name) January 14, 2017")."""
+    if text[max(0, words[i][0] - 2) : words[i][0]].strip() == ")":
+        return True
+    k = i - 1
+    while k >= max(0, i - _LEAD_REACH) and words[k][2].lower() in _DATE_LEADS:
+        k -= 1
+    before = words[k][2].lower() if k >= 0 else ""
+    after = words[j][2].lower() if j < len(words) else ""
+    return before in _REPORTING or after in _REPORTING
+
+
+def _entity(words: list[tuple[int, int, str]], i: int) -> str:
+    """Who or where a casualty count belongs to: the nearest capitalised word before it, within
+    `_ENTITY_REACH` words ("in Kenya killed 247", "the Lauda Air crash killed all 223")."""
+    for k in range(i - 1, max(0, i - _ENTITY_REACH) - 1, -1):
+        if k > 0 and words[k][2][:1].isupper():
+            return words[k][2]
+    return ""
+
+
+def _cue(words: list[tuple[int, int, str]], i: int) -> str:
+    """The word before a count, past hedges and articles: "won" in "won more than 80 percent"."""
+    k = i - 1
+    while k >= max(0, i - _LEAD_REACH) and (words[k][2].lower() in _HEDGES or words[k][2].lower() in _SKIPPED):
+        k -= 1
+    cue = words[k][2].lower() if k >= 0 else ""
+    return cue if cue not in _FUNCTION_WORDS else ""  # "second with 29.6 percent", "third with 6 percent"
+
+
+def _in_range(text: str, words: list[tuple[int, int, str]], i: int, j: int) -> bool:
+    """A number that is one end of a range ("between $140 and $150 million", "2 to 6 degrees") or
+    a piece of a number split by tokenised text ("6. 1", "4, 183"): no value of its own."""
+    before = text[max(0, words[i][0] - 3) : words[i][0]]
+    after = text[words[j - 1][1] : words[j - 1][1] + 3]
+    if _SPLIT_BEFORE.search(before) or _SPLIT_AFTER.match(after):
+        return True
+    previous = words[i - 1][2].lower() if i > 0 else ""
+    following = words[j][2].lower() if j < len(words) else ""
+    after_next = words[j + 1][2] if j + 1 < len(words) else ""
+    return (
+        previous == "between"
+        or (previous in _RANGE_WORDS and i > 1 and words[i - 2][2][:1].isdigit())
+        or (following in _RANGE_WORDS and (after_next[:1].isdigit() or after_next in _CURRENCY_SIGNS))
+    )
+
+
+def mentions(text: str, start: int, end: int, published: date | None = None) -> list[Mention]:
+    """The quantities and dates of text[start:end], in order; one pass over its words."""
+    words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
+    found: list[Mention] = []
+    i = 0
+    while i < len(words) and len(found) <= _MAX_MENTIONS:
+        when = _date(words, i, published)
+        if when is not None:
+            relative = words[i][2].lower() in _RELATIVE_DAYS
+            if not _reporting(words, i, when[1], text):
+                kind = "date" if when[0][:1].isdigit() else "month day"
+                # "hedged": two days relative to their articles' dates are not compared (they would
+                # differ only as the publication dates do)
+                found.append(Mention(kind, when[0], relative, words[i][0], words[when[1] - 1][1]))
+            i = when[1]
+            continue
+        if words[i][0] > 0 and (text[words[i][0] - 1].isalnum() or text[words[i][0] - 1] == "-"):
+            i += 1  # part of a name or a code: "COVID-19", "G20"
+            continue
+        sign = words[i][2] if words[i][2] in _CURRENCY_SIGNS else None
+        number = _number(words, i + 1 if sign else i) if i + (1 if sign else 0) < len(words) else None
+        if number is None:
+            i += 1
+            continue
+        value, j = number
+        if _in_range(text, words, i, j):
+            i = j
+            continue
+        hedged = i > 0 and words[i - 1][2].lower() in _HEDGES
+        first = i
+        previous = words[i - 1][2].lower() if i > 0 else ""
+        unit_word = sign or (words[j][2].lower() if j < len(words) else "")
+        if _MAGNITUDE in (previous, unit_word):
+            found.append(Mention(_MAGNITUDE, value, hedged, words[first][0], words[j - 1][1]))
+        elif unit_word in _MEASURES:
+            unit, factor = _MEASURES[unit_word]
+            last = j - 1 if sign else j
+            cue = _cue(words, first)
+            found.append(Mention(unit, round(value * factor, 6), hedged, words[first][0], words[last][1], cue))
+        elif (noun := _noun(words, j)) is not None and not (
+            value in _YEARS and "," not in words[i][2] and value.is_integer()
+        ):
+            casualty = _casualty(words, i, noun + 1)
+            about = _singular(words[noun][2].lower()) + (f" {casualty}" if casualty else "")
+            cue = _entity(words, first) if casualty else _cue(words, first)
+            found.append(Mention(about, value, hedged, words[first][0], words[noun][1], cue))
+        i = j
+    return found if len(found) <= _MAX_MENTIONS else []
+
+
+def _numeric(m: Mention) -> float:
+    """A mention's value as a number that is equal exactly when two dates are."""
+    if isinstance(m.value, float):
+        return m.value
+    if m.value[:1].isdigit():
+        return float(date.fromisoformat(m.value).toordinal())
+    month, day = m.value.split()
+    return float(-100 * _MONTHS[month.lower()] - int(day))  # "June 18": negative, apart from ordinals
+
+
+def _display(m: Mention) -> str:
+    if isinstance(m.value, str):
+        return m.value
+    number = f"{m.value:,.0f}" if m.value.is_integer() else f"{m.value:,.6g}"
+    return f"{number} {m.about}"
+
+
+def _disagreeing(
+    held: list[tuple[int, Mention]],
+    sentences: Sequence[Sentence],
+    published: Sequence[float],
+    similarity: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Pairs (as two index arrays into the returned rows) of sentences of different articles, at
+    least `threshold` similar, none of whose values for this `about` agree."""
+    rows = sorted({i for i, _ in held})
+    at = {i: r for r, i in enumerate(rows)}
+    values = np.array([_numeric(m) for _, m in held])
+    hedged = np.array([m.hedged for _, m in held])
+    scale = np.maximum(np.abs(values)[:, None], np.abs(values)[None, :])
+    if held[0][1].about in _DATES:
+        agree = (values[:, None] == values[None, :]) | (hedged[:, None] & hedged[None, :])
+    else:
+        tolerance = np.where(hedged[:, None] | hedged[None, :], _HEDGE_TOLERANCE, _SAME)
+        agree = np.abs(values[:, None] - values[None, :]) <= tolerance * scale
+    owner = sp.csr_matrix(
+        (np.ones(len(held)), ([at[i] for i, _ in held], np.arange(len(held)))), shape=(len(rows), len(held))
+    )
+    agreeing = (owner @ sp.csr_matrix(agree.astype(np.float64)) @ owner.T).toarray() > 0
+    docs = np.array([sentences[i].doc_pos for i in rows])
+    days = np.array([published[sentences[i].doc_pos] for i in rows])
+    apart = np.abs(days[:, None] - days[None, :]) > _NEWS_DAYS  # False where a date is unknown (nan)
+    close = (similarity[np.ix_(rows, rows)] >= threshold) & ~apart
+    pairs = np.triu(close & ~agreeing & (docs[:, None] != docs[None, :]), k=1)
+    first, second = np.nonzero(pairs)
+    return first, second, rows
+
+
+def find_conflicts(
+    articles: Sequence[Article], sentences: Sequence[Sentence], similarity: np.ndarray
+) -> tuple[list[Conflict], list[str]]:
+    """The set's disagreements, in order of their first sentence, and notes on what was left out;
+    `similarity` is the sentences' cosine matrix."""
+    found = {
+        i: ms
+        for i, s in enumerate(sentences)
+        if (ms := mentions(articles[s.doc_pos].text, s.char_start, s.char_end, _published(articles[s.doc_pos])))
+    }
+    by_about: dict[tuple[str, str], list[tuple[int, Mention]]] = {}
+    for i, ms in found.items():
+        for m in ms:
+            by_about.setdefault((m.about, m.cue), []).append((i, m))
+    published = [float(a.published_at.toordinal()) if a.published_at else float("nan") for a in articles]
+    conflicts: list[tuple[int, Conflict]] = []
+    notes = []
+    for (about, cue), held in by_about.items():
+        if len(held) > _MAX_COMPARED:
+            notes.append(f"{len(held)} mentions of {about!r}: the first {_MAX_COMPARED} were compared for conflicts")
+            held = held[:_MAX_COMPARED]
+        threshold = _EVENT_SIMILARITY if about in _EVENTS else _SAME_DAY if about in _DATES else _SAME_REPORT
+        if not cue and about not in _EVENTS and about not in _DATES:
+            continue  # a count that hangs on nothing in particular is not compared
+        first, second, rows = _disagreeing(held, sentences, published, similarity, threshold)
+        if not len(first):
+            continue
+        graph = sp.coo_matrix((np.ones(len(first)), (first, second)), shape=(len(rows), len(rows)))
+        _, labels = connected_components(graph, directed=False)
+        joined = set(first.tolist()) | set(second.tolist())
+        for label in sorted({int(labels[r]) for r in joined}):
+            members = [rows[r] for r in sorted(joined) if labels[r] == label]
+            conflicts.append((members[0], _conflict(about, cue, members, found, sentences)))
+    return [c for _, c in sorted(conflicts, key=lambda item: (item[0], item[1].about))], notes
+
+
+def _conflict(
+    about: str, cue: str, members: list[int], found: dict[int, list[Mention]], sentences: Sequence[Sentence]
+) -> Conflict:
+    by_value: dict[str, list[MentionRef]] = {}
+    for i in members:
+        s = sentences[i]
+        for m in found[i]:
+            if m.about == about and m.cue == cue:
+                ref = MentionRef(doc_id=s.doc_id, sentence=s.index, char_start=m.start, char_end=m.end)
+                by_value.setdefault(_display(m), []).append(ref)
+    return Conflict(
+        about=about,
+        values=[
+            ConflictValue(value=v, doc_ids=list(dict.fromkeys(r.doc_id for r in refs)), refs=refs)
+            for v, refs in by_value.items()
+        ],
+    )
+
+
+def _published(article: Article) -> date | None:
+    return article.published_at.date() if article.published_at else None
