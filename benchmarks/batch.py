@@ -41,11 +41,11 @@ def ray_rate(source: Path, output: Path, words: int) -> float | None:
         import ray
     except ImportError:
         return None
-    from service.distributed import run_ray
+    from service.ray_engine import run_ray
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
-        stats = run_ray(Settings(), str(source), output, actors=2, cpus_per_actor=0.5, max_words=words)
+        stats = run_ray(Settings(), str(source), output, actors=2, max_words=words)
     finally:
         ray.shutdown()
     return stats.rate
