@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from service import Settings
-from service.batch import parse_set, run_batch
+from service.batch import run_batch
+from service.sets import parse_set
 
 ROOT = Path(__file__).resolve().parent.parent
 

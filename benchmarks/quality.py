@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from service import Article, Settings, Summarizer
-from service.batch import parse_set
 from service.evaluation import METRICS, Rouge, mean, query_text, rouge
 from service.representation import clear_term_cache
+from service.sets import parse_set
 
 
 class Cluster(NamedTuple):

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from service import Article, Settings, Summarizer
-from service.batch import parse_set
 from service.evaluation import METRICS, mean, rouge
+from service.sets import parse_set
 
 ROOT = Path(__file__).resolve().parent.parent
 

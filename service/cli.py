@@ -201,7 +201,8 @@ def _run(
     pipe); the Ray engine reaches its cluster and starts its actors before the bar shows."""
     from tqdm import tqdm
 
-    from service.batch import count_lines, refuse_same_file, run_batch
+    from service.batch import refuse_same_file, run_batch
+    from service.sets import count_lines
 
     refuse_same_file(input_path, output)  # before a progress bar shows
     counted = progress and Path(input_path).is_file()  # it can be read twice
@@ -244,8 +245,8 @@ def evaluate(
     ] = False,
 ) -> None:
     """ROUGE-1/2/L recall and F1 (Porter stemming) of newsbrief against the references."""
-    from service.batch import InputLines, open_input
     from service.evaluation import METRICS, evaluate_lines
+    from service.sets import InputLines, open_input
 
     summarizer = Summarizer(_settings())
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from rouge_score import rouge_scorer
 
-from service.batch import Line, parse_set, within_limit
 from service.errors import InputError
+from service.sets import Line, parse_set, within_limit
 
 if TYPE_CHECKING:
     from service.summarizer import Summarizer

@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from service.batch import BatchStats, Line, Record, Work, died_record, run_batch, summarize_line
+from service.batch import BatchStats, Record, Work, died_record, run_batch, summarize_line
 from service.errors import EngineError
+from service.sets import Line
 from service.settings import Settings
 from service.summarizer import Summarizer
 from service.workers import die_with_parent

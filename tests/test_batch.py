@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from service import Settings
-from service.batch import BatchStats, parse_set, resume_from, run_batch
+from service.batch import BatchStats, resume_from, run_batch
 from service.errors import InputError
+from service.sets import parse_set
 from tests.helpers import read_records, synthetic_sets
 
 

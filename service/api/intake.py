@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.deps import AppState
 from service.api.envelope import ApiError, error_json
+from service.api.gate import Ticket
 
 TICKET = "newsbrief.ticket"  # the scope["state"] key under which a route finds its gate slot
 
@@ -114,83 +115,96 @@ class Intake:
             )
         return None
 
+    def too_large(self) -> ApiError:
+        limit = self.state.settings.max_body_bytes
+        return ApiError(
+            413, "body_too_large", f"the request body is larger than {limit} bytes (NEWSBRIEF_MAX_BODY_BYTES)"
+        )
+
+    def _admit(self, scope: Scope, headers: Headers, body: Body) -> tuple[ApiError | None, Ticket | None]:
+        """Refuse (413, 401, 503, 415, 429) or admit before any byte of the body is read."""
+        settings = self.state.settings
+        if body.declared is not None and body.declared > settings.max_body_bytes:
+            return self.too_large(), None
+        if scope["method"] != "POST" or scope["path"] not in self.admitted:
+            return None, None
+        refusal = self._refusal(headers)
+        if refusal is not None:
+            return refusal, None
+        ticket = self.state.gate.admit(settings.max_body_bytes if body.declared is None else body.declared)
+        if ticket is None:
+            busy = (
+                "the server is busy (NEWSBRIEF_MAX_IN_FLIGHT requests or NEWSBRIEF_MAX_IN_FLIGHT_BYTES of "
+                "bodies in flight); retry shortly"
+            )
+            return ApiError(429, "overloaded", busy, retry_after=1), None
+        return None, ticket
+
+    async def refuse(self, send: Send, body: Body, error: ApiError) -> None:
+        """Answer `error`, after reading and dropping what the client still sends (up to a bound)."""
+        self.state.metrics.rejections.labels(error.kind).inc()
+        kept = await body.drain(_DRAIN_FACTOR * self.state.settings.max_body_bytes)
+        extra = [(k.lower().encode(), v.encode()) for k, v in (error.headers or {}).items()]
+        await answer(send, error.status, error_json(error.kind, error.message, error.param), extra, not kept)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        settings, metrics = self.state.settings, self.state.metrics
         headers = Headers(scope=scope)
-        body = Body(receive, headers, settings.body_timeout_s)
-        drain_limit = _DRAIN_FACTOR * settings.max_body_bytes
-        too_large = ApiError(
-            413,
-            "body_too_large",
-            f"the request body is larger than {settings.max_body_bytes} bytes (NEWSBRIEF_MAX_BODY_BYTES)",
-        )
-
-        async def refuse(error: ApiError) -> None:
-            metrics.rejections.labels(error.kind).inc()
-            kept = await body.drain(drain_limit)
-            extra = [(k.lower().encode(), v.encode()) for k, v in (error.headers or {}).items()]
-            await answer(send, error.status, error_json(error.kind, error.message, error.param), extra, not kept)
-
-        refusal = too_large if body.declared is not None and body.declared > settings.max_body_bytes else None
-        ticket = None
-        if refusal is None and scope["method"] == "POST" and scope["path"] in self.admitted:
-            refusal = self._refusal(headers)
-            if refusal is None:
-                ticket = self.state.gate.admit(settings.max_body_bytes if body.declared is None else body.declared)
-                if ticket is None:
-                    refusal = ApiError(
-                        429,
-                        "overloaded",
-                        "the server is busy (NEWSBRIEF_MAX_IN_FLIGHT requests or NEWSBRIEF_MAX_IN_FLIGHT_BYTES of "
-                        "bodies in flight); retry shortly",
-                        retry_after=1,
-                    )
+        body = Body(receive, headers, self.state.settings.body_timeout_s)
+        refusal, ticket = self._admit(scope, headers, body)
         if refusal is not None:
-            await refuse(refusal)
+            await self.refuse(send, body, refusal)
             return
         scope.setdefault("state", {})[TICKET] = ticket
-        refused = started = False
-
-        async def guarded_receive() -> Message:
-            nonlocal refused
-            if refused:
-                return _DISCONNECT
-            try:
-                message = await body.read()
-            except TimeoutError:
-                refused = True
-                metrics.rejections.labels("body_timeout").inc()
-                if not started:
-                    stalled = f"no byte of the body came for {settings.body_timeout_s:g} s (NEWSBRIEF_BODY_TIMEOUT_S)"
-                    await answer(send, 408, error_json("body_timeout", stalled), (), close=True)
-                return _DISCONNECT
-            if body.received > settings.max_body_bytes:
-                refused = True
-                if not started:
-                    await refuse(too_large)
-                return _DISCONNECT  # the app stops reading; whatever it answers is dropped
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            elif not message.get("more_body", False) and not body.complete:
-                # answered before the body was read (404, 405, …): read it first, so the client
-                # reads the answer even if it writes everything before reading
-                await body.drain(drain_limit)
-            await send(message)
-
+        guarded = _Guarded(self, body, send)
         try:
-            await self.app(scope, guarded_receive, guarded_send)
+            await self.app(scope, guarded.receive, guarded.send)
         except Exception:
-            if not refused:
+            if not guarded.refused:
                 raise
         finally:
             if ticket is not None:
                 ticket.release()
+
+
+class _Guarded:
+    """The receive and send an admitted request's app gets: a stalled body is answered 408 and one
+    over the limit 413 (the app then sees a disconnect, and what it answers is dropped); an answer
+    given before the body was read waits until the body is drained."""
+
+    def __init__(self, intake: Intake, body: Body, send: Send) -> None:
+        self.intake, self.body, self._send = intake, body, send
+        self.refused = self.started = False
+
+    async def receive(self) -> Message:
+        if self.refused:
+            return _DISCONNECT
+        settings = self.intake.state.settings
+        try:
+            message = await self.body.read()
+        except TimeoutError:
+            self.refused = True
+            self.intake.state.metrics.rejections.labels("body_timeout").inc()
+            if not self.started:
+                stalled = f"no byte of the body came for {settings.body_timeout_s:g} s (NEWSBRIEF_BODY_TIMEOUT_S)"
+                await answer(self._send, 408, error_json("body_timeout", stalled), (), close=True)
+            return _DISCONNECT
+        if self.body.received > settings.max_body_bytes:
+            self.refused = True
+            if not self.started:
+                await self.intake.refuse(self._send, self.body, self.intake.too_large())
+            return _DISCONNECT
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.refused:
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+        elif not message.get("more_body", False) and not self.body.complete:
+            # answered before the body was read (404, 405, …): read it first, so the client reads
+            # the answer even if it writes everything before reading
+            await self.body.drain(_DRAIN_FACTOR * self.intake.state.settings.max_body_bytes)
+        await self._send(message)
