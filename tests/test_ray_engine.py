@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +16,40 @@ from service import Settings
 from service.batch import run_batch
 from service.errors import EngineError, ReadError
 from service.ray_engine import CHUNK_BYTES, CHUNK_LINES, chunks, endpoint, run_ray
-from tests.helpers import one_set, read_records, synthetic_sets
+from tests.helpers import one_set, read_records, synthetic_sets, wait_until
+
+OWNER = "NB_TEST_RAY_OWNER"  # in the environment Ray's processes inherit from this one: how to find them
+
+
+def marked(marker: str) -> list[int]:
+    """The live processes other than this one whose environment says OWNER=marker."""
+    entry = f"{OWNER}={marker}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if entry in environ.read_bytes().split(b"\0") and int(environ.parent.name) != os.getpid():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
 
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
+    """Ray started in this process; when the module is done, none of the processes it started is left."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
+    marker = uuid.uuid4().hex
+    os.environ[OWNER] = marker
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    finally:
+        del os.environ[OWNER]
+    assert marked(marker), "Ray's processes are not found by their environment"
+    try:
+        yield
+    finally:
+        ray.shutdown()
+    assert wait_until(lambda: not marked(marker), 60), f"Ray processes outlived ray.shutdown: {marked(marker)}"
 
 
 def both_engines(source: Path, settings: Settings) -> tuple[bytes, bytes]:
