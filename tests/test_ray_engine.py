@@ -15,7 +15,7 @@ import pytest
 from service import Settings
 from service.batch import run_batch
 from service.errors import EngineError, ReadError
-from service.ray_engine import CHUNK_BYTES, CHUNK_LINES, chunks, endpoint, run_ray
+from service.ray_engine import CHUNK_BYTES, CHUNK_LINES, chunks, diagnose, endpoint, run_ray
 from tests.helpers import one_set, read_records, synthetic_sets, wait_until
 
 OWNER = "NB_TEST_RAY_OWNER"  # in the environment Ray's processes inherit from this one: how to find them
@@ -122,6 +122,21 @@ def test_ray_resumes_what_a_run_left(local_ray: None, tmp_path: Path) -> None:
     stats = run_ray(Settings(), str(source), out, actors=2, resume=True, max_words=60)
     assert stats.skipped == 11  # every line has a record, a bad one an error record
     assert out.read_bytes() == local.read_bytes()
+
+
+@pytest.mark.ray
+def test_a_version_mismatch_names_both_sides() -> None:
+    """Ray's own version check, given a cluster of other versions: the engine names both sides. (A
+    real mismatched cluster needs another patch version of Python here: tests/test_ray_cluster.py.)"""
+    versions = pytest.importorskip("ray._private.utils")
+    ray_here, python_here = versions.compute_version_info()
+    with pytest.raises(RuntimeError, match="Version mismatch") as mismatch:
+        versions.check_version_info({"ray_version": "2.41.0", "python_version": "3.11.1"}, "127.0.0.1")
+    assert diagnose(mismatch.value) == {
+        "refused": "version",
+        "cluster": "Ray 2.41.0 on Python 3.11.1",
+        "here": f"Ray {ray_here} on Python {python_here}",
+    }
 
 
 # -- without Ray
