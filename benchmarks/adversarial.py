@@ -4,8 +4,9 @@
 
 Shapes come from tests/data/adversarial.json. Each measurement runs in its own (forked) process,
 killed after --timeout seconds (reported as "> T"), so a quadratic stage cannot stall the table.
-Growth is the worst ratio between consecutive sizes, per 10x more input: linear code stays near
-10 (below ~20 ms process noise dominates, so small times count as 20 ms). With --check the exit
+Times are CPU seconds of the measuring process (a loaded shared machine stretches wall time, not
+CPU time; the timeout is wall time). Growth is the worst ratio between consecutive sizes, per 10x
+more input: linear code stays near 10 (below ~20 ms noise dominates, so small times count as 20 ms). With --check the exit
 code is 1 if a measurement timed out or a stage failed with anything but a NewsbriefError (a clean
 refusal such as "no readable sentence" is a result); tests/test_adversarial.py runs it so.
 """
@@ -70,7 +71,7 @@ def _measure(shape: str, size: int, stage: str, out: mp.Queue) -> None:  # type:
     with contextlib.suppress(NewsbriefError):  # first use loads the tokenizer: not part of the measurement
         fn(build(shape, 1000))
     text = build(shape, size)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded shared machine stretches wall time, not this
     failure = ""
     try:
         fn(text)
@@ -78,7 +79,7 @@ def _measure(shape: str, size: int, stage: str, out: mp.Queue) -> None:  # type:
         pass
     except Exception as exc:
         failure = f"{type(exc).__name__}: {exc}"[:200]
-    out.put((time.perf_counter() - start, failure))
+    out.put((time.process_time() - start, failure))
 
 
 def measure(shape: str, size: int, stage: str, timeout: float) -> tuple[float | None, str]:
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="exit 1 on a timeout or an unexpected failure")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
-    header = " | ".join(f"{s // 1000} KB s" for s in sizes)
+    header = " | ".join(f"{s // 1000} KB CPU s" for s in sizes)
     print(f"| shape | stage | {header} | growth per 10x |")
     print("|---|---|" + "---|" * len(sizes) + "---|")
     problems = []

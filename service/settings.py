@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     max_words: int = Field(100, ge=1, le=MAX_WORDS_LIMIT)
     max_sentences: int | None = Field(None, ge=1, le=MAX_SENTENCES_LIMIT)
 
-    # -- trimming of openers, parentheticals, weekday phrases (light) and attributions (full)
+    # -- trimming: openers and credit parentheses (light), also weekday asides (full); never an attribution
     trimming: TrimLevel = "full"
 
     # -- representation

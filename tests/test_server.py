@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import SEEDS
-from tests.serving import RawConnection, assert_error, serving, start_server
+from tests.serving import RawConnection, assert_error, busy_request, serving, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -47,9 +47,7 @@ def test_sigterm_drains_then_lets_the_request_in_flight_finish() -> None:
         assert quick.status_code == 200
         assert quick.json()["sentences"][0]["support"]
 
-        # a ~3 MB article keeps the server busy for a while
-        paragraph = "\n".join(seeds[4]["text"].splitlines()[:20]) + "\n"
-        big = {"articles": [{"text": paragraph * (3_000_000 // len(paragraph))}], "options": {"max_words": 50}}
+        big = busy_request(max_words=50)
         result: dict[str, httpx.Response] = {}
         worker = threading.Thread(
             target=lambda: result.update(r=httpx.post(f"{base}/v1/summaries", json=big, timeout=120))
