@@ -6,9 +6,10 @@ Shapes come from tests/data/adversarial.json. Each measurement runs in its own (
 killed after --timeout seconds (reported as "> T"), so a quadratic stage cannot stall the table.
 Times are CPU seconds of the measuring process (a loaded shared machine stretches wall time, not
 CPU time; the timeout is wall time). Growth is the worst ratio between consecutive sizes, per 10x
-more input: linear code stays near 10 (below ~20 ms noise dominates, so small times count as 20 ms). With --check the exit
-code is 1 if a measurement timed out or a stage failed with anything but a NewsbriefError (a clean
-refusal such as "no readable sentence" is a result); tests/test_adversarial.py runs it so.
+more input: linear code stays near 10 (below ~20 ms noise dominates, so small times count as
+20 ms). With --check the exit code is 1 if a measurement timed out or a stage failed with
+anything but a NewsbriefError (a clean refusal such as "no readable sentence" is a result);
+tests/test_adversarial.py runs it so.
 """
 
 from __future__ import annotations
