@@ -53,15 +53,15 @@ def local_ray() -> Iterator[None]:
 
 
 def both_engines(source: Path, settings: Settings) -> tuple[bytes, bytes]:
-    local, distributed = source.with_suffix(".local"), source.with_suffix(".ray")
+    local, on_ray = source.with_suffix(".local"), source.with_suffix(".ray")
     local_stats = run_batch(settings, str(source), local, max_words=60)
-    ray_stats = run_ray(settings, str(source), distributed, actors=2, max_words=60)
+    ray_stats = run_ray(settings, str(source), on_ray, actors=2, max_words=60)
     assert (ray_stats.done, ray_stats.failed, ray_stats.repeated_ids) == (
         local_stats.done,
         local_stats.failed,
         local_stats.repeated_ids,
     )
-    return local.read_bytes(), distributed.read_bytes()
+    return local.read_bytes(), on_ray.read_bytes()
 
 
 @pytest.mark.ray
@@ -69,9 +69,9 @@ def both_engines(source: Path, settings: Settings) -> tuple[bytes, bytes]:
 def test_ray_output_equals_local_output(local_ray: None, tmp_path: Path) -> None:
     source = tmp_path / "sets.jsonl"
     source.write_text("\n".join(synthetic_sets(40, seed=3)) + "\n\n", encoding="utf-8")
-    local, distributed = both_engines(source, Settings())
+    local, on_ray = both_engines(source, Settings())
     assert len(read_records(source.with_suffix(".ray"))) == 40
-    assert distributed == local
+    assert on_ray == local
 
 
 @pytest.mark.ray
@@ -91,9 +91,9 @@ def test_ray_output_equals_local_output_on_hostile_lines(local_ray: None, tmp_pa
     ]
     source = tmp_path / "hostile.jsonl.gz"
     source.write_bytes(gzip.compress(b"\n".join(lines)))
-    local, distributed = both_engines(source, Settings(max_line_bytes=4096))
+    local, on_ray = both_engines(source, Settings(max_line_bytes=4096))
     assert [r["line"] for r in read_records(source.with_suffix(".ray"))] == [1, 2, 3, 4, 6, 7, 8, 9, 10]
-    assert distributed == local
+    assert on_ray == local
 
 
 @pytest.mark.ray
