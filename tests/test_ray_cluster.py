@@ -153,7 +153,9 @@ class Cluster:
         self.home, self.port = home, free_port()
         self.address = f"{HOST}:{self.port}"
         self.temp = Path(tempfile.mkdtemp(prefix="nbray", dir="/tmp"))  # short: Ray's socket paths must fit
-        self.env = clean_env(home, RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S="0")
+        # RAY_raylet_start_wait_time_s: how long a starting node waits for the GCS to list it (Ray's
+        # default, 30 s, ran out on the loaded 2-core dev machine: "The current node timed out during startup")
+        self.env = clean_env(home, RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S="0", RAY_raylet_start_wait_time_s="180")
         if python != sys.executable:  # Ray and newsbrief from this environment, under another interpreter
             self.env["PYTHONPATH"] = str(Path(ray.__file__).parent.parent)
         head = [
