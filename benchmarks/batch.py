@@ -1,10 +1,14 @@
-"""Batch throughput and memory: newsbrief batch (1 and 2 workers, Ray) beside sumy LexRank on the
-same sets in the same run, and the memory of a long run over synthetic sets resampled from seeds/.
+"""Batch throughput and memory: newsbrief batch (1 and 2 workers) beside sumy LexRank on the same
+sets in the same run; the memory of a long run over synthetic sets resampled from seeds/; and the
+local engine against the Ray engine with 1, 2 and 4 processes / actors (--scaling N sets).
 
     NLTK_DATA=../shared/nltk_data python benchmarks/batch.py ../shared/data/duc2007_update.jsonl \
         ../shared/data/duc2006.jsonl --synthetic 20000
+    RAY_AUTH_MODE=token python benchmarks/batch.py --synthetic 0 --scaling 2000 --ray-address 127.0.0.2:6391
 
-The DUC files are NIST material: read from the given path, never copied into the repo.
+--scaling runs on the Ray cluster at --ray-address (its token as for `newsbrief batch`), or on a
+Ray started in this process when none is given. The DUC files are NIST material: read from the
+given path, never copied into the repo.
 """
 
 from __future__ import annotations
@@ -37,31 +41,14 @@ def sumy_lexrank_rate(source: Path, words: int) -> float:
     return len(lines) / (time.perf_counter() - start)
 
 
-def ray_rate(source: Path, output: Path, words: int) -> float | None:
-    try:
-        import ray
-    except ImportError:
-        return None
-    from service.distributed import run_ray
-
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        stats = run_ray(Settings(), str(source), output, actors=2, cpus_per_actor=0.5, max_words=words)
-    finally:
-        ray.shutdown()
-    return stats.rate
-
-
 def throughput(data: Path) -> None:
     words = json.loads(data.open(encoding="utf-8").readline())["budget"]["words"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.jsonl"
         one = run_batch(Settings(), str(data), out, workers=1, max_words=words).rate
         two = run_batch(Settings(), str(data), out, workers=2, max_words=words).rate
-        distributed = ray_rate(data, out, words)
         peer = sumy_lexrank_rate(data, words)
-    ray_cell = f"{distributed:.2f}" if distributed is not None else "not installed"
-    print(f"| {data.name} | {one:.2f} | {two:.2f} | {ray_cell} | {peer:.2f} |", flush=True)
+    print(f"| {data.name} | {one:.2f} | {two:.2f} | {peer:.2f} |", flush=True)
 
 
 def synthetic(path: Path, count: int) -> None:
@@ -104,19 +91,53 @@ def memory(count: int) -> None:
     print(f"peak: {max(rss for _, rss in samples):.0f} MiB")
 
 
+def scaling(count: int, address: str | None) -> None:
+    """Sets per second over `count` synthetic sets, start-up of the processes / actors included (on
+    Ray: actors started and ready; the cluster is already up and connected, as for a user)."""
+    import ray
+
+    from service.ray_engine import ray_lines
+
+    sizes = (1, 2, 4)
+    ray.init(address=address, num_cpus=None if address else max(sizes), include_dashboard=False, log_to_driver=False)
+    cpus = ray.cluster_resources().get("CPU", 0)
+    print(f"\n{count} synthetic sets (gzip), sets per second, start-up included; Ray cluster: {cpus:g} CPUs")
+    print("| processes / actors | local engine | Ray engine |\n|---|---|---|")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            source, out, local = Path(tmp) / "sets.jsonl.gz", Path(tmp) / "ray.jsonl", Path(tmp) / "local.jsonl"
+            synthetic(source, count)
+            for size in sizes:
+                start = time.perf_counter()
+                run_batch(Settings(), str(source), local, workers=size)
+                local_rate = count / (time.perf_counter() - start)
+                start = time.perf_counter()
+                with ray_lines(Settings(), actors=size) as work:
+                    run_batch(Settings(), str(source), out, work=work)
+                ray_rate = count / (time.perf_counter() - start)
+                same = "" if out.read_bytes() == local.read_bytes() else " (OUTPUT DIFFERS)"
+                print(f"| {size} | {local_rate:.1f} | {ray_rate:.1f}{same} |", flush=True)
+    finally:
+        ray.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", type=Path, nargs="*", help="DUC-style JSON Lines sets")
     parser.add_argument("--synthetic", type=int, default=20000, help="sets in the memory run (0: skip)")
+    parser.add_argument("--scaling", type=int, default=0, help="sets in the local-vs-Ray run (0: skip)")
+    parser.add_argument("--ray-address", help="the Ray cluster of the scaling run; default: Ray in this process")
     args = parser.parse_args()
     if args.data:
         print("sets per second (higher is better), same sets, same machine, same run\n")
-        print("| data | newsbrief, 1 worker | newsbrief, 2 workers | newsbrief, Ray (2 actors) | sumy LexRank |")
-        print("|---|---|---|---|---|")
+        print("| data | newsbrief, 1 worker | newsbrief, 2 workers | sumy LexRank |")
+        print("|---|---|---|---|")
         for data in args.data:
             throughput(data)
     if args.synthetic:
         memory(args.synthetic)
+    if args.scaling:
+        scaling(args.scaling, args.ray_address)
 
 
 if __name__ == "__main__":

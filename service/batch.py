@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -39,6 +40,8 @@ from service.summarizer import Summarizer
 from service.workers import OrderedPool
 
 Record = dict[str, Any]
+# where the lines are summarised, if not in local processes (the Ray engine): their records, in input order
+Work = Callable[[Iterable[Line]], Generator[Record, None, None]]
 
 _RECORD_START = b'{"id": '  # how every record this module writes begins (see `record_bytes`)
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -246,9 +249,11 @@ def run_batch(
     max_words: int | None = None,
     max_sentences: int | None = None,
     on_record: Callable[[Record], None] | None = None,
+    work: Work | None = None,
 ) -> BatchStats:
     """Summarise every line of `source` into `output` ('-' reads stdin); with `resume`, append to
-    what an earlier run of the same input left there."""
+    what an earlier run of the same input left there. `work` summarises the lines elsewhere (the Ray
+    engine) instead of in `workers` local processes."""
     refuse_same_file(source, output)
     stats = BatchStats()
     start = time.perf_counter()
@@ -273,7 +278,8 @@ def run_batch(
                     "(another id, or no such line): --resume needs the input that output was written from"
                 )
 
-        records = _records(pending(), settings, workers, max_words, max_sentences)
+        local = partial(_records, settings=settings, workers=workers, max_words=max_words, max_sentences=max_sentences)
+        records = (work or local)(pending())
         try:
             for record in records:
                 write_record(sink, record, stats)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
@@ -71,7 +71,7 @@ def _guard(action: Callable[[], T]) -> T:
     except NewsbriefError as exc:
         raise _fail(exc.message) from None
     except OSError as exc:
-        raise _fail(f"{exc.filename or 'I/O'}: {exc.strerror}") from None
+        raise _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc or type(exc).__name__}") from None
 
 
 @contextmanager
@@ -167,14 +167,22 @@ def batch(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write one JSON record per input line.")],
     max_words: MaxWords = None,
     max_sentences: MaxSentences = None,
-    workers: Annotated[int, typer.Option(min=1, help="Local worker processes; output keeps input order.")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Local worker processes, or Ray actors (--engine ray); output keeps input order.")
+    ] = 1,
     resume: Annotated[
         bool, typer.Option(help="Skip the input lines OUTPUT has records for (by line number); append the rest.")
     ] = False,
     engine: Annotated[
-        Engine, typer.Option(help="local processes, or Ray Data (pip install 'newsbrief[ray]').")
+        Engine, typer.Option(help="local processes, or Ray actors here or on a cluster (pip install 'newsbrief[ray]').")
     ] = "local",
-    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address; default: start Ray locally.")] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster: host:port of its head (ray://host:10001 for Ray Client); default: start Ray here. "
+            "A cluster with token authentication needs RAY_AUTH_MODE=token and its token (~/.ray/auth_token)."
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Progress bar with rate and ETA on stderr.")] = True,
     rewrite: Rewrite = None,
     model: Model = None,
@@ -186,29 +194,12 @@ def batch(
         raise _fail(f"{input_path}: no such file")
     if input_path != "-" and Path(input_path).is_dir():
         raise _fail(f"{input_path}: a folder; batch reads one JSON Lines file")
-    if engine == "ray":
-        if resume:
-            raise _fail("--resume works with the local engine; a Ray job reruns whole")
-        if input_path == "-":
-            raise _fail("the ray engine reads a file; stdin works with the local engine")
-        from service.distributed import run_ray
-
+    with _interruptible(output):
         stats = _guard(
-            lambda: run_ray(
-                settings,
-                input_path,
-                output,
-                address=ray_address,
-                actors=workers,
-                max_words=max_words,
-                max_sentences=max_sentences,
+            lambda: _run(
+                settings, input_path, output, workers, resume, max_words, max_sentences, progress, engine, ray_address
             )
         )
-    else:
-        with _interruptible(output):
-            stats = _guard(
-                lambda: _run_local(settings, input_path, output, workers, resume, max_words, max_sentences, progress)
-            )
     typer.echo(stats.line(), err=True)
     warning = stats.warning()
     if warning:
@@ -217,7 +208,7 @@ def batch(
         raise typer.Exit(1)
 
 
-def _run_local(
+def _run(
     settings: Settings,
     input_path: str,
     output: Path,
@@ -226,8 +217,11 @@ def _run_local(
     max_words: int | None,
     max_sentences: int | None,
     progress: bool,
+    engine: Engine,
+    ray_address: str | None,
 ) -> BatchStats:
-    """The local engine, with a progress bar over the lines it can count (not stdin or a pipe)."""
+    """A batch run on either engine, with a progress bar over the lines it can count (not stdin or a
+    pipe); the Ray engine reaches its cluster and starts its actors before the bar shows."""
     from tqdm import tqdm
 
     from service.batch import refuse_same_file, run_batch
@@ -236,7 +230,17 @@ def _run_local(
     refuse_same_file(input_path, output)  # before a progress bar shows
     counted = progress and Path(input_path).is_file()  # it can be read twice
     total = count_lines(input_path, settings.max_line_bytes) if counted else None
-    with tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr) as bar:
+    with ExitStack() as stack:
+        work = None
+        if engine == "ray":
+            from service.ray_engine import ray_lines
+
+            work = stack.enter_context(
+                ray_lines(
+                    settings, address=ray_address, actors=workers, max_words=max_words, max_sentences=max_sentences
+                )
+            )
+        bar = stack.enter_context(tqdm(total=total, desc="sets", unit=" set", disable=not progress, file=sys.stderr))
         stats = run_batch(
             settings,
             input_path,
@@ -246,6 +250,7 @@ def _run_local(
             max_words=max_words,
             max_sentences=max_sentences,
             on_record=lambda _: bar.update(),
+            work=work,
         )
         bar.update(stats.skipped)
     return stats

@@ -7,6 +7,8 @@ NewsbriefError
 │   │   └── NestingError        JSON nested deeper than the parser goes
 │   └── LimitExceededError  an input is larger than a configured limit
 ├── DeadlineError       the caller's deadline passed; no further stage runs
+├── EngineError         the Ray batch engine cannot run: no ray extra, or a cluster that does not answer,
+│                       refuses this client (token) or runs other Ray / Python versions
 └── ModelError          the optional rewrite model could not be used (never fatal)
 """
 
@@ -67,6 +69,10 @@ class LimitExceededError(InputError):
 
 class DeadlineError(NewsbriefError):
     kind = "timeout"
+
+
+class EngineError(NewsbriefError):
+    kind = "engine_error"
 
 
 class ModelError(NewsbriefError):

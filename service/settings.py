@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     # without being held, so memory stays bounded; 64 MiB is 100 articles of 600 KB each
     max_line_bytes: int = Field(64 * 2**20, ge=1024)
 
+    # -- batch on a Ray cluster (--engine ray --ray-address): the longest wait for the cluster to take
+    # this client; Ray alone retries for 20 s to minutes before a bare ConnectionError
+    ray_connect_timeout_s: float = Field(30.0, gt=0)
+
     # -- HTTP service
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
