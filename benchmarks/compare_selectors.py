@@ -143,7 +143,9 @@ def main() -> None:
             settings = Settings(salience_model=path)
             for i in sorted(held_out):
                 cluster = clusters[i]
-                work = Work(cluster.articles, (), Request(words, None, None, "off"))
+                work = Work(
+                    cluster.articles, (), Request(words, None, None, "off", lang=None, off_topic="keep", quotes=0)
+                )
                 work = score_set(
                     represent(segment_set(work), TfidfRepresenter(), settings.max_graph_sentences), settings
                 )

@@ -60,7 +60,7 @@ class Example:
 
 def examples(cluster: Cluster, words: int, mode: str) -> Example:
     query = cluster.query if mode == "query" else None
-    work = Work(cluster.articles, (), Request(words, None, query, "off"))
+    work = Work(cluster.articles, (), Request(words, None, query, "off", lang=None, off_topic="keep", quotes=0))
     work = score_set(represent(segment_set(work), TfidfRepresenter(), _PARTS_ONLY.max_graph_sentences), _PARTS_ONLY)
     parts = work.scored.parts
     table = concept_table(work.sentences, parts, len(cluster.articles))

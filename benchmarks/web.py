@@ -142,7 +142,15 @@ def read(page: Page) -> Read:
     text = collapse(article.text)
     result = Read(page, article, sum(s in text for s in page.include), sum(s in text for s in page.exclude))
     try:
-        work = segment_set(Work([article], (), Request(max_words=100, max_sentences=None, query=None, rewrite="off")))
+        work = segment_set(
+            Work(
+                [article],
+                (),
+                Request(
+                    max_words=100, max_sentences=None, query=None, rewrite="off", lang=None, off_topic="keep", quotes=0
+                ),
+            )
+        )
     except NewsbriefError:
         return result
     sentences = [collapse(s.text) for s in work.sentences]

@@ -342,10 +342,11 @@ def _disagreeing(
     else:
         tolerance = np.where(hedged[:, None] | hedged[None, :], _HEDGE_TOLERANCE, _SAME)
         agree = np.abs(values[:, None] - values[None, :]) <= tolerance * scale
-    owner = sp.csr_matrix(
-        (np.ones(len(held)), ([at[i] for i, _ in held], np.arange(len(held)))), shape=(len(rows), len(held))
-    )
-    agreeing = (owner @ sp.csr_matrix(agree.astype(np.float64)) @ owner.T).toarray() > 0
+    # dense: `agree` already is held x held, and a group is small (a sparse product per group cost
+    # more than the whole rest of the stage on DUC 2006)
+    owner = np.zeros((len(rows), len(held)))
+    owner[[at[i] for i, _ in held], np.arange(len(held))] = 1.0
+    agreeing = (owner @ agree.astype(np.float64) @ owner.T) > 0
     docs = np.array([sentences[i].doc_pos for i in rows])
     days = np.array([published[sentences[i].doc_pos] for i in rows])
     apart = np.abs(days[:, None] - days[None, :]) > _NEWS_DAYS  # False where a date is unknown (nan)
