@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from service.languages import stopwords
 from service.records import Article
 from service.representation import stemmed_terms
 from service.settings import Settings
@@ -39,6 +39,8 @@ _NAME_WEIGHT = 2.0
 # huge article stays bounded (the median GVA body has 1,203 characters)
 _BODY_CHARS = 6000
 _SECONDS_PER_HOUR = 3600.0
+_INT32_MAX = 2**31 - 1
+_STOP = stopwords("en")
 
 
 def _names_and_numbers(text: str) -> dict[str, float]:
@@ -47,12 +49,33 @@ def _names_and_numbers(text: str) -> dict[str, float]:
     for word in _WORD.findall(text):
         if word[0].isdigit():
             key = "#" + word
-        elif word[0].isupper() and word.lower() not in ENGLISH_STOP_WORDS:
+        elif word[0].isupper() and word.lower() not in _STOP:
             key = "@" + word.lower()
         else:
             continue
         found[key] = _NAME_WEIGHT
     return found
+
+
+def hashed(rows: Sequence[Mapping[str, float]], features: int) -> sp.csr_matrix:
+    """Feature hashing exactly as scikit-learn's `FeatureHasher(alternate_sign=False)` does it (the
+    signed 32-bit MurmurHash3 of the UTF-8 term, |h| mod `features`, duplicates summed), with mmh3
+    instead of importing scikit-learn (26 MB of the image; tests/test_stories.py compares the two)."""
+    indices: list[int] = []
+    data: list[float] = []
+    indptr = [0]
+    for row in rows:
+        for term, value in row.items():
+            h = mmh3.hash(term, 0, True)
+            indices.append((_INT32_MAX - (features - 1)) % features if h == -_INT32_MAX - 1 else abs(h) % features)
+            data.append(value)
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+        shape=(len(rows), features),
+    )
+    matrix.sum_duplicates()
+    return matrix
 
 
 def article_terms(article: Article) -> dict[str, float]:
@@ -177,7 +200,7 @@ class StoryClusterer:
     def __init__(self, settings: Settings) -> None:
         self.threshold = settings.stories_threshold
         self.window = settings.stories_window_hours * _SECONDS_PER_HOUR
-        self.hasher = FeatureHasher(n_features=settings.stories_hash_features, alternate_sign=False)
+        self.features_count = settings.stories_hash_features
         self.frequency = DocumentFrequency(settings.stories_hash_features)
         self.active = _Active(settings.stories_hash_features, settings.stories_max_active)
         self.clock = -math.inf
@@ -185,7 +208,7 @@ class StoryClusterer:
 
     def hash(self, articles: Sequence[Article]) -> sp.csr_matrix:
         """Term counts of `articles` in the hashed space, one row each (before IDF)."""
-        return sp.csr_matrix(self.hasher.transform([article_terms(a) for a in articles]), dtype=np.float64)
+        return hashed([article_terms(a) for a in articles], self.features_count)
 
     def features(self, row: sp.csr_matrix) -> Features:
         """One hashed row, IDF-weighted and scaled to unit length."""

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service import Article, Settings, Summarizer
 from service.sets import InputLines, open_input
-from service.stories import StoryClusterer, cluster, stream_order
+from service.stories import StoryClusterer, cluster, hashed, stream_order
 from service.story_briefs import read_stream, stories
 from tests.helpers import assert_clean_failure, newsbrief
 from tests.provenance import assert_traceable
@@ -217,3 +219,25 @@ def test_cli_signal_mid_run_leaves_no_partial_output(tmp_path: Path, signum: int
     assert process.returncode == 128 + signum, stderr
     assert stderr.decode().startswith("error: interrupted by") and b"Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []  # no output, no temporary file left
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12),
+            st.floats(0.1, 10.0),
+            max_size=20,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from([16, 1000, 2**20]),
+)
+def test_hashing_is_scikit_learns_feature_hasher(rows: list[dict[str, float]], features: int) -> None:
+    from sklearn.feature_extraction import FeatureHasher
+
+    expected = FeatureHasher(n_features=features, alternate_sign=False).transform(rows)
+    got = hashed(rows, features)
+    assert got.shape == expected.shape
+    assert (got != expected).nnz == 0
