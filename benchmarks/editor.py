@@ -7,7 +7,7 @@
         --max-events 400 --sample 50 --seed 17 --out /tmp/editor_events
 
 Every cluster (a DUC set, or the articles of one real-world incident) is summarised with the
-default settings; a DUC document's date (its id holds it: XIE19960123.0270) is its
+default settings; a DUC document's date (its id holds it: an agency code, then yyyymmdd, then a dot and a number) is its
 `published_at`, so days resolve as they would for dated articles; a set with nothing readable is
 counted and skipped.
 Printed: clusters, quotes and conflicts per cluster (mean, median, max, clusters with any),
