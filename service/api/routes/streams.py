@@ -18,8 +18,8 @@ from service.api.bodies import PlacedArticle, StreamArticlesRequest, StreamArtic
 from service.api.deps import State
 from service.api.envelope import ApiError
 from service.api.jsonbody import StrictJsonRoute
-from service.api.routes.summaries import ERRORS, _in_worker
-from service.reading import articles_from_items
+from service.api.routes.stories import admit
+from service.api.routes.summaries import ERRORS, _in_worker, to_articles
 from service.story_store import StoreError
 
 router = APIRouter(prefix="/v1/streams", tags=["streams"], route_class=StrictJsonRoute)
@@ -44,18 +44,10 @@ async def add_articles(
     name: Name, body: StreamArticlesRequest, request: Request, state: State
 ) -> StreamArticlesResponse:
     """Place each article in the stream's story it is most like, or open a story (service/stories.py)."""
-    limit = state.settings.stories_max_articles
-    if len(body.articles) > limit:
-        raise ApiError(
-            413,
-            "limit_exceeded",
-            f"{len(body.articles)} articles; the limit is {limit} (NEWSBRIEF_STORIES_MAX_ARTICLES)",
-            param="articles",
-        )
+    admit(body.articles, state.settings)
 
     def work(deadline: float) -> list[PlacedArticle]:
-        articles = articles_from_items([a.model_dump(exclude_none=True) for a in body.articles], "articles")
-        return [PlacedArticle(**asdict(p)) for p in state.streams.add(name, articles)]
+        return [PlacedArticle(**asdict(p)) for p in state.streams.add(name, to_articles(body.articles, "articles"))]
 
     try:
         placed = await _in_worker(state, request, work)

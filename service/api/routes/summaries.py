@@ -44,21 +44,21 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _articles(given: list[ArticleIn], field: str) -> list[Article]:
+def to_articles(given: list[ArticleIn], field: str) -> list[Article]:
     """Through the readers every entry point shares: default ids, HTML cleaning, unique ids."""
     return articles_from_items([a.model_dump(exclude_none=True) for a in given], field)
 
 
 def _summarize(state: AppState, request: SummaryRequest, deadline: float) -> tuple[Summary, list[Article]]:
     """The whole job for one set; runs in a worker thread. Past `deadline` no further stage starts."""
-    articles = _articles(request.articles, "articles")
+    articles = to_articles(request.articles, "articles")
     options = request.options
     summary = state.summarizer.summarize(
         articles,
         max_words=options.max_words,
         max_sentences=options.max_sentences,
         query=options.query,
-        known=_articles(request.known_articles, "known_articles"),
+        known=to_articles(request.known_articles, "known_articles"),
         rewrite=options.rewrite,
         off_topic=options.off_topic,
         deadline=deadline,
