@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+JSON = {"content-type": "application/json"}
 
 LUA = r"""
 wrk.method = "POST"
@@ -128,7 +129,7 @@ def main() -> None:
             script.write_text(LUA, encoding="utf-8")
             url = f"{base}/v1/summaries"
             wrk(url, body, script, 4, 2)  # warm-up, not reported
-            mode = httpx.post(url, content=body.read_bytes(), timeout=60).json()["mode"]
+            mode = httpx.post(url, content=body.read_bytes(), headers=JSON, timeout=60).json()["mode"]
             print(
                 f"server: newsbrief serve, {args.workers} worker(s), rewrite {args.rewrite or 'off'} "
                 f"(a brief: {mode}); body: seeds (5 articles, {body.stat().st_size} bytes)\n"
