@@ -190,9 +190,9 @@ def _per_concept(concept: np.ndarray, values: np.ndarray, m: int, reduce: str) -
     return out
 
 
-def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray], doc_count: int) -> Concepts:
-    """Every concept of the candidates with its features (CONCEPT_FEATURES); Python touches each
-    word once, the rest is array work."""
+def _token_arrays(sentences: Sequence[Sentence]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates' stemmed words as one stream: the vocabulary, and per token its word id, its
+    sentence and whether it is capitalised."""
     vocabulary: dict[str, int] = {}
     ids: list[int] = []
     capital: list[bool] = []
@@ -202,11 +202,19 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
         ids.extend(vocabulary.setdefault(w, len(vocabulary)) for w in stems)
         capital.extend(caps)
         sentence_of.extend([i] * len(stems))
-    words = list(vocabulary)
+    return (
+        list(vocabulary),
+        np.array(ids, dtype=np.int64),
+        np.array(sentence_of, dtype=np.int64),
+        np.array(capital, dtype=bool),
+    )
+
+
+def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray], doc_count: int) -> Concepts:
+    """Every concept of the candidates with its features (CONCEPT_FEATURES); Python touches each
+    word once, the rest is array work."""
+    words, token, sentence, cap = _token_arrays(sentences)
     v = len(words)
-    token = np.array(ids, dtype=np.int64)
-    sentence = np.array(sentence_of, dtype=np.int64)
-    cap = np.array(capital, dtype=bool)
     doc_of = np.array([s.doc_pos for s in sentences], dtype=np.int64)
     stop = np.array([w in _STOP for w in words], dtype=bool)
     digit = np.array([any(c.isdigit() for c in w) for w in words], dtype=bool)
