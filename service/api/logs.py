@@ -16,5 +16,8 @@ def configure(level: str) -> None:
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        # one write per line (message and newline together): PrintLogger's print() writes them
+        # apart, and with PYTHONUNBUFFERED (the image sets it) several workers' lines interleaved
+        logger_factory=structlog.WriteLoggerFactory(),
         cache_logger_on_first_use=False,
     )
