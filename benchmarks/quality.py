@@ -22,9 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from service import Article, Settings, Summarizer
+from service import Article, Settings, Summarizer, textcache
 from service.evaluation import METRICS, Rouge, mean, query_text, rouge
-from service.representation import clear_term_cache
 from service.sets import parse_set
 
 
@@ -142,7 +141,7 @@ def measure(
     system(clusters[0], words)
     results, best, best_cpu = [], float("inf"), float("inf")
     for attempt in range(repeats):
-        clear_term_cache()
+        textcache.forget()
         elapsed = cpu = 0.0
         for cluster in clusters:
             start, start_cpu = time.perf_counter(), time.process_time()

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Protocol, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 
+from service import textcache
 from service.languages import stemmer, terms
 from service.lexicon import LEXICON
 from service.settings import Settings
@@ -36,12 +37,7 @@ class Representer(Protocol):
     def represent(self, sentences: Sequence[str], query: str | None = None, lang: str = "en") -> Vectors: ...
 
 
-# texts up to this long are cached (a news sentence has ~150 characters): with 2**14 entries the
-# cache of a long-running server holds at most ~30 MB, however long the sentences it is sent
-_CACHED_CHARS = 2000
-
-
-_cached_terms = lru_cache(maxsize=2**14)(terms)
+_cached_terms = textcache.text_cache(terms)
 
 
 def stemmed_terms(text: str, lang: str = "en") -> tuple[str, ...]:
@@ -49,12 +45,7 @@ def stemmed_terms(text: str, lang: str = "en") -> tuple[str, ...]:
 
     Cached because scoring asks again for the sentences just represented.
     """
-    return _cached_terms(text, lang) if len(text) <= _CACHED_CHARS else terms(text, lang)
-
-
-def clear_term_cache() -> None:
-    """Forget cached terms (benchmarks time each system from a cold cache)."""
-    _cached_terms.cache_clear()
+    return _cached_terms(text, lang) if len(text) <= textcache.MAX_CHARS else terms(text, lang)
 
 
 # words that say what to do with a topic, not what it is about ("Describe ...", "Include information on ...")

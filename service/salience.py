@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 import Stemmer
 
+from service import textcache
 from service.errors import InputError
 from service.languages import stopwords
 from service.records import Sentence
@@ -142,13 +143,9 @@ def load_model(path: Path | None = None) -> SalienceModel:
 
 # scikit-learn's English list (data/stopwords_en.txt), without importing scikit-learn
 _STOP = stopwords("en")
-# a sentence is read up to this many characters: longer is no sentence a brief can use as written
-# (news sentences run to ~300; trimming.py leaves longer ones whole), and it bounds the cost of a
-# set and the cache (2**14 entries of at most this: ~30 MB, as in representation.py)
-_READ_CHARS = 2000
 
 
-@lru_cache(maxsize=2**14)
+@textcache.text_cache
 def _read(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     words = _WORD.findall(text)
     return tuple(_STEMMER.stemWords([w.lower() for w in words])), tuple(
@@ -159,7 +156,7 @@ def _read(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
 def _tokens(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     """Stemmed lower-case words (stop words kept: they are half of most bigrams) and whether each
     is written capitalised after the first word; cached, since a trimmed contender is read again."""
-    return _read(text[:_READ_CHARS])
+    return _read(text[: textcache.MAX_CHARS])  # longer is no sentence a brief uses as written
 
 
 def concepts(text: str) -> list[str]:

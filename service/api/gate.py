@@ -17,6 +17,7 @@ import anyio
 import anyio.to_thread
 from prometheus_client import Gauge
 
+from service import textcache
 from service.errors import DeadlineError
 
 T = TypeVar("T")
@@ -27,9 +28,11 @@ _TRIM_AFTER_BYTES = 2**20
 
 
 def give_back_memory() -> None:
-    """glibc keeps memory freed in worker threads' arenas resident; malloc_trim(0) returns the free
-    pages of every arena, so a worker's RSS comes back near idle after a flood (docs/benchmarks.md).
-    No-op where the C library has no malloc_trim."""
+    """Forget the text caches (a flood's sentences would stay in them), then return free heap pages:
+    glibc keeps memory freed in worker threads' arenas resident, and malloc_trim(0) gives back the
+    free pages of every arena, so a worker's RSS comes back near idle after a flood
+    (docs/benchmarks.md). The trim is skipped where the C library has no malloc_trim."""
+    textcache.forget()
     libc = ctypes.util.find_library("c")
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
     if trim is not None:
