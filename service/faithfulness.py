@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from service.lexicon import LEXICON, alternation
 from service.quotes import wording
@@ -34,12 +35,16 @@ _COMMON_STARTS = frozenset(LEXICON.sentence_starts)
 # finding them all stays one pass over the sources (names of 5+ words are rare: "Diaoyutai State
 # Guest House" has 4).
 _WINDOW = 4
+# a verdict lists this many problems at most (a reader, a log line or a fallback reason needs the
+# first few; a 1 MB rewrite would otherwise carry ~10**5 objects into the response)
+REPORTED = 20
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     passed: bool
-    unsupported: list[Unsupported]
+    unsupported: list[Unsupported]  # the first REPORTED distinct problems
+    problems: int = 0  # distinct problems found, all of them
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -83,26 +88,26 @@ def _found(needed: set[tuple[str, ...]], source: Sequence[str]) -> set[tuple[str
 def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
     source_tokens = [t for text in sources for t in _tokens(text)]
     source_numbers = {n for text in sources for n in _NUMBER.findall(text)}
-    problems: list[Unsupported] = []
+    problems: dict[tuple[str, str], None] = {}  # (text, reason), distinct, in order
     for number in _NUMBER.findall(rewrite):
         if number not in source_numbers:
-            problems.append(Unsupported(text=number, reason="number not in the sources"))
+            problems[number, "number not in the sources"] = None
     words = set(source_tokens)
     for date in _DATE.findall(rewrite):
         if date.lower() not in words:
-            problems.append(Unsupported(text=date, reason="date not in the sources"))
+            problems[date, "date not in the sources"] = None
     rewrite_sentences = [rewrite[a:b] for a, b in split_sentences(rewrite, [(0, len(rewrite))])]
     named = [(name, _tokens(name)) for sentence in rewrite_sentences for name in names(sentence)]
     found = _found({w for _, tokens in named for w in _windows(tokens) if tokens}, source_tokens)
     for name, tokens in named:
         if not all(w in found for w in _windows(tokens)):
-            problems.append(Unsupported(text=name, reason="name not in the sources"))
+            problems[name, "name not in the sources"] = None
     # quotes are locked spans: the same words in the same order (case and punctuation aside, as
     # quotes.py groups copies of a quote)
     spaced = f" {' '.join(wording(text) for text in sources)} "
     for quotation in QUOTATION.findall(rewrite):
         if f" {wording(quotation)} " not in spaced:
-            problems.append(Unsupported(text=quotation, reason="quotation not in the sources word for word"))
+            problems[quotation, "quotation not in the sources word for word"] = None
     source_sentences = [t[a:b] for t in sources for a, b in split_sentences(t, [(0, len(t))])]
     if rewrite_sentences and source_sentences:
         vectors = TfidfRepresenter().represent([*rewrite_sentences, *source_sentences]).sentences
@@ -113,12 +118,8 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
         copied = {" ".join(t.split()) for t in source_sentences}
         for sentence, similarity in zip(rewrite_sentences, best, strict=True):
             if float(similarity) < threshold and " ".join(sentence.split()) not in copied:
-                problems.append(
-                    Unsupported(
-                        text=sentence, reason=f"no source sentence says this (best similarity {float(similarity):.2f})"
-                    )
-                )
+                problems[sentence, f"no source sentence says this (best similarity {float(similarity):.2f})"] = None
     if not rewrite.strip():
-        problems.append(Unsupported(text="", reason="the rewrite is empty"))
-    unique = list({(p.text, p.reason): p for p in problems}.values())
-    return Verdict(passed=not unique, unsupported=unique)
+        problems["", "the rewrite is empty"] = None
+    reported = [Unsupported(text=text, reason=reason) for text, reason in islice(problems, REPORTED)]
+    return Verdict(passed=not problems, unsupported=reported, problems=len(problems))

@@ -68,7 +68,9 @@ def apply(
     words = len(result.text.split())
     if words > max_words:
         verdict = Verdict(
-            False, [*verdict.unsupported, Unsupported(text="", reason=f"{words} words, over the budget of {max_words}")]
+            False,
+            [*verdict.unsupported, Unsupported(text="", reason=f"{words} words, over the budget of {max_words}")],
+            verdict.problems + 1,
         )
     report = RewriteReport(
         text=result.text,
@@ -81,9 +83,7 @@ def apply(
     )
     if not verdict.passed and policy == "strict":
         first = verdict.unsupported[0]
-        message = (
-            f"the rewrite was not faithful to the sources ({len(verdict.unsupported)} problems; first: {first.reason}"
-        )
+        message = f"the rewrite was not faithful to the sources ({verdict.problems} problems; first: {first.reason}"
         message += f": {first.text!r})" if first.text else ")"
         return _fallback(extractive, Fallback.UNFAITHFUL, message, report)
     return Outcome(result.text, "abstractive", None, None, report)

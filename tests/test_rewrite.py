@@ -16,7 +16,7 @@ from service import Article, Settings, Summarizer
 from service.backends import Rewrite, fair_share
 from service.backends.transformers import resolve
 from service.errors import Fallback, ModelError
-from service.faithfulness import check
+from service.faithfulness import REPORTED, check
 from service.result import SelectedSentence
 
 FAITHFUL = "US Secretary of State Antony Blinken met Chinese Foreign Minister Qin Gang in Beijing on Sunday."
@@ -73,6 +73,14 @@ def test_a_copied_sentence_without_content_words_passes() -> None:
     assert check("Why? The mayor said repairs start soon.", sources, 0.3).passed
     verdict = check("Why? What now? Why not?", sources, 0.3)  # copied, copied, not in the sources
     assert [u.text for u in verdict.unsupported] == ["Why not?"]
+
+
+def test_a_verdict_reports_the_first_problems_and_counts_them_all() -> None:
+    rewrite = " ".join(f"The toll rose to {n} on Friday." for n in range(100, 160))
+    verdict = check(rewrite, ["The toll rose to 99 on Friday."], 0.3)
+    assert not verdict.passed
+    assert verdict.problems >= 60  # 60 distinct numbers not in the source, at least
+    assert [u.text for u in verdict.unsupported] == [str(n) for n in range(100, 100 + REPORTED)]
 
 
 def test_faithful_rewrite_is_returned(seed_articles: list[Article]) -> None:
