@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from service import Settings
 from service.api import create_app
@@ -24,6 +26,7 @@ from service.summarizer import Summarizer
 from tests.postgres import Server, postgres_server
 
 STREAM = Path(__file__).parent / "data" / "stories.jsonl"
+PASSWORD = "not-for-clients"  # in a store's URL: never in an answer
 EVENTS = [
     ["quake-ap", "quake-reuters", "quake-guardian"],
     ["rates-reuters", "rates-bbc"],
@@ -92,7 +95,8 @@ class PostgresStore(Store):
             db.execute("INSERT INTO newsbrief_schema (version) VALUES (%s)", (version,))
 
     def unusable(self) -> Settings:
-        return Settings(streams_url=self.server.url("no_such_database"))
+        """A database that does not exist, named with a password (trust authentication ignores it)."""
+        return Settings(streams_url=self.server.url("no_such_database").replace("postgres@", f"postgres:{PASSWORD}@"))
 
 
 @pytest.fixture(scope="session")
@@ -181,6 +185,16 @@ def test_a_newer_schema_or_an_unusable_store_is_a_clear_503(store: Store) -> Non
         unopened = client.post("/v1/streams/news/articles", json={"articles": articles()[:1]})
     assert refused.status_code == 503 and "schema version 9" in refused.json()["error"]["message"]
     assert unopened.status_code == 503 and unopened.json()["error"]["type"] == "store_unavailable"
+    assert PASSWORD not in unopened.text
+
+
+def test_a_store_url_must_be_postgresql_and_needs_its_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="postgresql://"):
+        Settings(streams_url="mysql://db/streams")
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the postgres extra were not installed
+    with TestClient(create_app(Settings(streams_url="postgresql://db/streams"))) as client:
+        answer = client.get("/v1/streams/news/stories")
+    assert answer.status_code == 503 and "newsbrief[postgres]" in answer.json()["error"]["message"]
 
 
 def test_client_mistakes_are_envelope_errors(store: Store) -> None:
