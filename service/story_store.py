@@ -163,7 +163,8 @@ class SqliteDatabase(Database):
 
 
 class _Postgres:
-    """A psycopg connection taking the store's `?` placeholders (psycopg's are `%s`)."""
+    """A psycopg connection taking the store's `?` placeholders (psycopg's are `%s`; the store's statements
+    hold no other `?` or `%`)."""
 
     def __init__(self, db: psycopg.Connection[Any]) -> None:
         self._db = db
