@@ -37,12 +37,14 @@ def kubernetes_run() -> RunOptions:
     if not security["allowPrivilegeEscalation"]:
         options.append("--security-opt=no-new-privileges")
     options += [f"--cap-drop={cap}" for cap in security["capabilities"]["drop"]]
-    empty_dirs = {volume["name"] for volume in pod.get("volumes", []) if "emptyDir" in volume}
-    options += [
-        f"--tmpfs={mount['mountPath']}:mode=1777"  # an emptyDir is writable by the pod's user
-        for mount in container.get("volumeMounts", [])
-        if mount["name"] in empty_dirs
-    ]
+    # an emptyDir is a new folder the pod's user can write: in memory a tmpfs; on disk an anonymous volume (podman
+    # gives a tmpfs over a folder of the image that folder's mode, whatever mode= says), which takes the owner of
+    # the image's folder where Kubernetes would make it world-writable
+    empty_dirs = {volume["name"]: volume["emptyDir"] for volume in pod.get("volumes", []) if "emptyDir" in volume}
+    for mount in container.get("volumeMounts", []):
+        if mount["name"] in empty_dirs:
+            in_memory = empty_dirs[mount["name"]].get("medium") == "Memory"
+            options.append(f"--tmpfs={mount['mountPath']}:mode=1777" if in_memory else f"--volume={mount['mountPath']}")
     env = {item["name"]: item["value"] for item in container["env"]}
     return options, env, tuple(container["args"])
 
