@@ -5,7 +5,8 @@
 ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
-# "" (default, extractive only, no torch) or "model" (transformers + torch for the embedding representation)
+# "" (default, extractive only, no torch) or "model" (transformers + torch for the embedding representation);
+# add "postgres" (e.g. "model,postgres") for streams in PostgreSQL, shared by replicas (NEWSBRIEF_STREAMS_URL)
 ARG EXTRAS=""
 # CPU wheels by default; e.g. https://download.pytorch.org/whl/cu124 for CUDA
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
@@ -55,9 +56,13 @@ LABEL org.opencontainers.image.title="newsbrief" \
       org.opencontainers.image.description="Multi-document news briefs with provenance" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    NEWSBRIEF_HOST=0.0.0.0 NEWSBRIEF_PORT=8000 NEWSBRIEF_MODELS_DIR=/opt/models
+    NEWSBRIEF_HOST=0.0.0.0 NEWSBRIEF_PORT=8000 NEWSBRIEF_MODELS_DIR=/opt/models \
+    NEWSBRIEF_STREAMS_PATH=/var/lib/newsbrief/streams.sqlite3
+# /var/lib/newsbrief: the streams' SQLite file (service/story_store.py), the service user's; the manifests
+# mount a volume there (the root is read-only), and a new Docker volume copies that ownership
 RUN groupadd --system --gid 10001 newsbrief \
-    && useradd --system --uid 10001 --gid newsbrief --home-dir /app --shell /usr/sbin/nologin newsbrief
+    && useradd --system --uid 10001 --gid newsbrief --home-dir /app --shell /usr/sbin/nologin newsbrief \
+    && install -d -o newsbrief -g newsbrief /var/lib/newsbrief
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/models /opt/models
 # with a baked model the rewrite is on when asked for (rewrite=auto|on); without one it stays off

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # POST /v1/streams/{name}/articles: the SQLite file holding the streams' articles and stories
     # (service/story_store.py; created on first use, survives a restart, shareable by the workers)
     streams_path: Path = Path("newsbrief-streams.sqlite3")
+    # instead of that file, a PostgreSQL database the replicas of a deployment share
+    # (postgresql://user:password@host:5432/db; the `postgres` extra); the same tables and migrations
+    streams_url: SecretStr | None = None
     # streams whose clusterer a process keeps in memory (each up to ~64 KB per active story); a
     # stream used again after it was dropped is rebuilt by replaying its stored articles
     streams_open: int = Field(8, ge=1)
@@ -175,6 +178,7 @@ class Settings(BaseSettings):
         "rewrite_api_key",
         "embedding_model",
         "api_key",
+        "streams_url",
         "salience_model",
         "lang",
         mode="before",
@@ -183,3 +187,11 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """`NEWSBRIEF_REWRITE_MODEL=` (as a Dockerfile leaves it) means no model, not a model named ''."""
         return None if value == "" else value
+
+    @field_validator("streams_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Only PostgreSQL is a server database here; a typo'd scheme fails at start, not on the first write."""
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (the SQLite file is NEWSBRIEF_STREAMS_PATH)")
+        return value

@@ -16,7 +16,11 @@ def kubernetes() -> dict[str, dict[str, Any]]:
     return {d["kind"]: d for d in yaml.safe_load_all((DEPLOY / "kubernetes.yaml").read_text(encoding="utf-8"))}
 
 
+def compose() -> dict[str, Any]:
+    """deploy/compose.yaml."""
+    return dict(yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8")))
+
+
 def compose_service() -> dict[str, Any]:
     """The newsbrief service of deploy/compose.yaml."""
-    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
-    return dict(compose["services"]["newsbrief"])
+    return dict(compose()["services"]["newsbrief"])

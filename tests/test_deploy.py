@@ -12,7 +12,7 @@ from dockerfile_parse import DockerfileParser
 
 from service import Settings
 from tests.conftest import ROOT
-from tests.manifests import DEPLOY, compose_service, kubernetes
+from tests.manifests import DEPLOY, compose, compose_service, kubernetes
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,10 @@ def test_kubernetes_manifests() -> None:
     empty_dirs = {v["name"] for v in pod["volumes"] if "emptyDir" in v}
     assert any(m["mountPath"] == "/tmp" and m["name"] in empty_dirs for m in container["volumeMounts"])
     assert docs["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == "newsbrief"
+    # the streams' SQLite file lies on a writable volume (else the stream endpoints answer 503)
+    streams = Path(env["NEWSBRIEF_STREAMS_PATH"]).parent
+    volume = next(m["name"] for m in container["volumeMounts"] if Path(m["mountPath"]) == streams)
+    assert any(v["name"] == volume and ("emptyDir" in v or "persistentVolumeClaim" in v) for v in pod["volumes"])
 
 
 def test_compose_file() -> None:
@@ -100,3 +104,7 @@ def test_compose_file() -> None:
     assert Path(DEPLOY / service["build"]["context"], "Dockerfile").exists()
     assert service["read_only"] is True
     assert any(mount.split(":")[0] == "/tmp" for mount in service["tmpfs"])
+    # the streams' SQLite file lies on a named volume (else the stream endpoints answer 503)
+    streams = Path(service["environment"]["NEWSBRIEF_STREAMS_PATH"]).parent
+    volume = next(name for name, path in (v.split(":")[:2] for v in service["volumes"]) if Path(path) == streams)
+    assert volume in compose()["volumes"]

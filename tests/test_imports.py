@@ -1,5 +1,6 @@
 """The extractive path must never import torch or transformers (an optional extra), ray, or scikit-learn
-(64 MiB of peak RSS for what representation.py computes itself)."""
+(64 MiB of peak RSS for what representation.py computes itself); the app imports psycopg (the postgres
+extra) only when its streams are in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import sys
 from service import Article, Summarizer
 from service.cli import app
 from service.reading import read_paths
+from service.api.app import create_app
+create_app()
 Summarizer().summarize(read_paths([{str(SEEDS)!r}]))
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ray', 'sklearn'))
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ray', 'sklearn', 'psycopg'))
 print(heavy)
 """
 

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, summarizer: Summarizer | None =
         summarizer=summarizer or Summarizer(settings),
         metrics=metrics,
         gate=Gate(settings.max_in_flight, settings.max_in_flight_bytes, metrics.in_flight),
-        streams=StoryStore(settings, settings.streams_path),
+        streams=StoryStore(settings),
     )
 
     @asynccontextmanager

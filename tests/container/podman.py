@@ -83,7 +83,8 @@ class Container:
 def serving(
     image: str, *options: str, env: Mapping[str, str] | None = None, command: tuple[str, ...] = ()
 ) -> Iterator[Container]:
-    """A container of `image` serving on 127.0.0.1 and a free port, ready; removed afterwards, whatever happened."""
+    """A container of `image` serving on 127.0.0.1 and a free port, ready; removed afterwards with its anonymous
+    volumes, whatever happened."""
     port = free_port()
     settings = {"NEWSBRIEF_HOST": "127.0.0.1", "NEWSBRIEF_PORT": str(port), **(env or {})}
     env_options = [f"--env={name}={value}" for name, value in settings.items()]
@@ -93,4 +94,4 @@ def serving(
         wait_ready(container.base, container.gone)
         yield container
     finally:
-        podman("rm", "--force", "--time=0", cid, check=False)
+        podman("rm", "--force", "--volumes", "--time=0", cid, check=False)

@@ -37,12 +37,14 @@ def kubernetes_run() -> RunOptions:
     if not security["allowPrivilegeEscalation"]:
         options.append("--security-opt=no-new-privileges")
     options += [f"--cap-drop={cap}" for cap in security["capabilities"]["drop"]]
-    empty_dirs = {volume["name"] for volume in pod.get("volumes", []) if "emptyDir" in volume}
-    options += [
-        f"--tmpfs={mount['mountPath']}:mode=1777"  # an emptyDir is writable by the pod's user
-        for mount in container.get("volumeMounts", [])
-        if mount["name"] in empty_dirs
-    ]
+    # an emptyDir is a new folder the pod's user can write: in memory a tmpfs; on disk an anonymous volume (podman
+    # gives a tmpfs over a folder of the image that folder's mode, whatever mode= says), which takes the owner of
+    # the image's folder where Kubernetes would make it world-writable
+    empty_dirs = {volume["name"]: volume["emptyDir"] for volume in pod.get("volumes", []) if "emptyDir" in volume}
+    for mount in container.get("volumeMounts", []):
+        if mount["name"] in empty_dirs:
+            in_memory = empty_dirs[mount["name"]].get("medium") == "Memory"
+            options.append(f"--tmpfs={mount['mountPath']}:mode=1777" if in_memory else f"--volume={mount['mountPath']}")
     env = {item["name"]: item["value"] for item in container["env"]}
     return options, env, tuple(container["args"])
 
@@ -52,6 +54,8 @@ def compose_run() -> RunOptions:
     service = compose_service()
     options = ["--read-only", "--read-only-tmpfs=false"] if service["read_only"] else []
     options += [f"--tmpfs={mount}" for mount in service.get("tmpfs", [])]
+    # a named volume as an anonymous one: new, it too takes the image folder's owner; removed with the container
+    options += [f"--volume={volume.split(':')[1]}" for volume in service.get("volumes", [])]
     return options, {name: str(value) for name, value in service["environment"].items()}, ()
 
 
@@ -119,6 +123,15 @@ def test_runs_read_only_as_deployed(image: str, deployment: str) -> None:
         # /app/seeds belongs to the service's user: only the read-only root keeps it from writing there
         assert podman("exec", container.cid, "touch", "/app/seeds/x", check=False).returncode != 0
         podman("exec", container.cid, "touch", "/tmp/x")  # the manifests' writable /tmp
+        # and the streams' store on the manifests' volume
+        article = {"id": "a1", "title": "Quake hits Chile", "text": "A strong earthquake hit central Chile on Monday."}
+        added = httpx.post(
+            f"{container.base}/v1/streams/news/articles", json={"articles": [article]}, timeout=REQUEST_TIMEOUT_S
+        )
+        assert added.status_code == 200, added.text
+        listed = httpx.get(f"{container.base}/v1/streams/news/stories", timeout=REQUEST_TIMEOUT_S)
+        assert listed.status_code == 200, listed.text
+        assert [story["article_ids"] for story in listed.json()["stories"]] == [["a1"]]
 
 
 def test_model_image_without_a_model_serves_extractive_briefs(model_image: str) -> None:
