@@ -26,7 +26,21 @@ def unicode_text(value: str) -> str:
     return value
 
 
-ArticleId = Annotated[str, Field(min_length=1, max_length=512), AfterValidator(unicode_text)]
+# C0 controls and DEL: an id is a line of text a log, a footnote or a database key can hold
+# (PostgreSQL text cannot hold NUL)
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def printable_id(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"holds a control character (U+{ord(found.group()):04X} at character {found.start()})")
+    return value
+
+
+ArticleId = Annotated[
+    str, Field(min_length=1, max_length=512), AfterValidator(unicode_text), AfterValidator(printable_id)
+]
 
 
 class ArticleFields(BaseModel):

@@ -104,6 +104,8 @@ CASES = {
     "low-surrogate-in-title": Case(j(one(title="\udfff")), 422, "read_error", "articles[0].title"),
     # (length-limited fields are checked by the schema: pydantic reads them as Unicode)
     "surrogate-in-id": Case(j(one(id="\ud83d")), 422, "invalid_request", "articles[0].id"),
+    "nul-in-id": Case(j(one(id="a\u0000b")), 422, "read_error", "articles[0].id"),
+    "newline-in-id": Case(j(one(id="a\nb")), 422, "read_error", "articles[0].id"),
     "surrogate-in-query": Case(options(query="Taiwan \ud800"), 422, "invalid_request", "options.query"),
     "surrogate-in-known": Case(
         j({**one(), "known_articles": [{"text": "\udbff"}]}), 422, "read_error", "known_articles[0].text"
