@@ -31,8 +31,9 @@ class _Tokenizer(Protocol):
 
 @cache
 def _tokenizer() -> _Tokenizer:
-    """nupunkt-rs's English model less its collocation counts of 1 (data/punkt_en.json.gz, made by
-    benchmarks/punkt_model.py): ~170 MiB peak to load instead of ~290, the same splits."""
+    """nupunkt-rs's English model less every count and context that cannot change a decision
+    (data/punkt_en.json.gz, made by benchmarks/punkt_model.py): ~140 MiB peak to load instead of
+    ~290, the same splits."""
     import nupunkt_rs
 
     with resources.as_file(resources.files("service").joinpath("data/punkt_en.json.gz")) as path:

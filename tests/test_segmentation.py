@@ -48,7 +48,7 @@ def test_punctuation_only_is_not_a_sentence() -> None:
 
 
 def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
-    """data/punkt_en.json.gz drops the collocation counts of 1 (benchmarks/punkt_model.py): on the
+    """data/punkt_en.json.gz drops what cannot change a decision (benchmarks/punkt_model.py): on the
     seeds, pySBD's English golden cases and the trimming corpus it must split exactly as the full model."""
     import nupunkt_rs
 
