@@ -89,7 +89,8 @@ class _Decider:
         if kind is not None:
             if "Provided" in kind:
                 return self.weight("provided_abbrev_weights")
-            return self.weight("learned_abbrev_weights") * kind["Learned"]["confidence"]
+            confidence: float = kind["Learned"]["confidence"]
+            return self.weight("learned_abbrev_weights") * confidence
         stats = self.model["token_stats"].get(word)
         if stats is None:
             return 0.0
@@ -108,7 +109,7 @@ class _Decider:
             return self.weight("starter_weights")
         stats = self.model["token_stats"].get(word)
         if stats and stats["count_as_starter"] > 0 and stats["count_without_period"] > 0:
-            ratio = stats["count_as_starter"] / stats["count_without_period"]
+            ratio: float = stats["count_as_starter"] / stats["count_without_period"]
             if ratio > 0.5:
                 return ratio * self.weight("starter_ratio_multipliers")
         return 0.0
@@ -153,7 +154,8 @@ class _Decider:
                     flips = (with_count >= self.threshold) != (without >= self.threshold)
                     close = np.minimum(np.abs(with_count - self.threshold), np.abs(without - self.threshold)) <= _MARGIN
                     needed |= flips | (close & (terms != 0.0))
-        return needed & np.array([(w1, w2) not in known for w1, w2, _ in pairs])
+        needed &= np.array([(w1, w2) not in known for w1, w2, _ in pairs])
+        return needed
 
 
 def prune(model: dict[str, Any]) -> dict[str, Any]:
