@@ -1,4 +1,5 @@
-"""Derive service/data/punkt_en.json.gz from nupunkt-rs's English model (MIT, (c) the nupunkt authors).
+"""Derive service/data/punkt_en.json.gz and punkt_en_line.json.gz from nupunkt-rs's English model
+(MIT, (c) the nupunkt authors).
 
     python benchmarks/punkt_model.py
 
@@ -14,7 +15,12 @@ change that decision is dropped here, so the pruned model splits every text exac
   with and without the count falls on the same side of the threshold, by more than _MARGIN;
 - an orthographic entry that decides as an absent one (0) for every case of the next token;
 - a word type's statistics once no count is left and its other terms are 0 (a type with periods
-  only in training, or a frequent starter, keeps them).
+  only in training, or a frequent starter, keeps them);
+- the file name of provided abbreviations (only the decider's explanations print it).
+
+punkt_en.json.gz holds for any text; punkt_en_line.json.gz for text without a newline, where the
+whitespace term has fewer values (no newline or paragraph break after a token), so it keeps about
+half the counts: service/segmentation.py gives it the cleaned lines the summarizer splits.
 
 tests/test_segmentation.py compares the pruned model with the default on the test data.
 """
@@ -31,7 +37,7 @@ from typing import Any
 import numpy as np
 import nupunkt_rs
 
-TARGET = Path(__file__).resolve().parents[1] / "service" / "data" / "punkt_en.json.gz"
+DATA = Path(__file__).resolve().parents[1] / "service" / "data"
 # the decider's precision/recall balance: SentenceTokenizer's default, which service/segmentation.py keeps
 _PR = 0.5
 # a count whose sums come closer than this to the threshold is kept (guards this file's port of the
@@ -66,8 +72,9 @@ def _dunning(count_a: int, count_b: int, count_ab: int, n: int) -> float:
 class _Decider:
     """The terms of src/decision.rs SentenceBoundaryDecider::decide at balance _PR."""
 
-    def __init__(self, model: dict[str, Any]) -> None:
+    def __init__(self, model: dict[str, Any], whitespace: list[float]) -> None:
         self.model = model
+        self.whitespace = whitespace
         weights = model["decision_weights"]
         index = round(_PR * 10)
 
@@ -78,10 +85,6 @@ class _Decider:
         self.weight = weight
         self.threshold = weight("break_thresholds")
         self.starters = set(model["sent_starters"])
-        # evaluate_whitespace's weights that a token ending in . ! or ? can get (paragraph break, double
-        # space, newline, paragraph start, line start, none); after a provided abbreviation also
-        # times 0.1
-        self.whitespace = [1.5, 0.4 + 0.1 * _PR, 0.3 + 0.1 * _PR, 0.6, 0.3 + 0.2 * _PR, 0.0]
 
     def abbreviation(self, word: str) -> float:
         """evaluate_abbreviation for `word` followed by a period."""
@@ -158,9 +161,17 @@ class _Decider:
         return needed
 
 
-def prune(model: dict[str, Any]) -> dict[str, Any]:
-    """The model less what cannot change a decision (see the module's docstring)."""
-    decider = _Decider(model)
+# evaluate_whitespace's weights that a token ending in . ! or ? can get (after a provided abbreviation
+# also times 0.1): paragraph break, double space, newline, paragraph start, line start, none
+ANY_TEXT = [1.5, 0.4 + 0.1 * _PR, 0.3 + 0.1 * _PR, 0.6, 0.3 + 0.2 * _PR, 0.0]
+# in one line: double space, the line's first token, none
+ONE_LINE = [0.4 + 0.1 * _PR, 0.6, 0.0]
+
+
+def prune(model: dict[str, Any], whitespace: list[float]) -> dict[str, Any]:
+    """The model less what cannot change a decision where the whitespace term takes these values
+    (see the module's docstring)."""
+    decider = _Decider(model, whitespace)
     stats = model["token_stats"]
     pairs = [(w1, w2, n) for w1, s in stats.items() for w2, n in s["collocation_counts"].items()]
     needed = decider.needed_counts(pairs)
@@ -181,6 +192,9 @@ def prune(model: dict[str, Any]) -> dict[str, Any]:
         or (word not in model["abbrev_types"] and decider.abbreviation(word) != 0.0)
         or decider.starter(word) != 0.0
     }
+    for kind in model["abbrev_types"].values():
+        if "Provided" in kind:
+            kind["Provided"]["source"] = ""
     return model
 
 
@@ -188,13 +202,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.json.gz"
         nupunkt_rs.load_default_model().save(str(path))
-        model = json.loads(gzip.decompress(path.read_bytes()))
-    model = prune(model)
-    counts = sum(len(s["collocation_counts"]) for s in model["token_stats"].values())
-    print(f"kept: {counts:,} collocation counts, {len(model['token_stats']):,} word types' statistics,")
-    print(f"      {len(model['ortho_context']):,} orthographic contexts")
-    TARGET.write_bytes(gzip.compress(json.dumps(model).encode(), mtime=0))
-    print(f"{TARGET}: {TARGET.stat().st_size:,} bytes")
+        data = gzip.decompress(path.read_bytes())
+    for name, whitespace in (("punkt_en.json.gz", ANY_TEXT), ("punkt_en_line.json.gz", ONE_LINE)):
+        model = prune(json.loads(data), whitespace)
+        counts = sum(len(s["collocation_counts"]) for s in model["token_stats"].values())
+        target = DATA / name
+        # compact separators: nupunkt-rs holds the whole JSON text while it parses it
+        target.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":")).encode(), mtime=0))
+        print(
+            f"{target}: {target.stat().st_size:,} bytes; {counts:,} collocation counts, "
+            f"{len(model['token_stats']):,} word types' statistics, "
+            f"{len(model['ortho_context']):,} orthographic contexts"
+        )
 
 
 if __name__ == "__main__":
