@@ -28,7 +28,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from service.lexicon import LEXICON
 from service.records import Article, Sentence
@@ -383,6 +382,9 @@ def find_conflicts(
         first, second, rows = _disagreeing(held, sentences, published, similarity, threshold)
         if not len(first):
             continue
+        # imported here: csgraph adds ~11 MiB and ~0.1 s to every process, and most sets have no conflict
+        from scipy.sparse.csgraph import connected_components
+
         graph = sp.coo_matrix((np.ones(len(first)), (first, second)), shape=(len(rows), len(rows)))
         _, labels = connected_components(graph, directed=False)
         joined = set(first.tolist()) | set(second.tolist())

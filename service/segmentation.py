@@ -30,12 +30,14 @@ class _Tokenizer(Protocol):
 
 
 @cache
-def _tokenizer() -> _Tokenizer:
-    """nupunkt-rs's English model less its collocation counts of 1 (data/punkt_en.json.gz, made by
-    benchmarks/punkt_model.py): ~170 MiB peak to load instead of ~290, the same splits."""
+def _tokenizer(one_line: bool) -> _Tokenizer:
+    """nupunkt-rs's English model less every count and context that cannot change a decision, made
+    by benchmarks/punkt_model.py: data/punkt_en.json.gz for any text (~140 MiB peak to load instead
+    of ~290), data/punkt_en_line.json.gz for text without a newline (~85 MiB), the same splits."""
     import nupunkt_rs
 
-    with resources.as_file(resources.files("service").joinpath("data/punkt_en.json.gz")) as path:
+    name = "punkt_en_line.json.gz" if one_line else "punkt_en.json.gz"
+    with resources.as_file(resources.files("service").joinpath("data", name)) as path:
         tokenizer: _Tokenizer = nupunkt_rs.SentenceTokenizer(nupunkt_rs.Parameters.load(str(path)))
     return tokenizer
 
@@ -98,7 +100,8 @@ def _char_spans(text: str, rules: str) -> Iterator[tuple[int, int]]:
     if rules != "punkt":
         yield from _rule_spans(text, rules)
         return
-    spans = _tokenizer().tokenize_spans(text)
+    # the summarizer's cleaned lines never hold a newline: only the line model is loaded for them
+    spans = _tokenizer("\n" not in text).tokenize_spans(text)
     if text.isascii():
         yield from spans
         return

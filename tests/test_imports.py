@@ -1,6 +1,7 @@
 """The extractive path must never import torch or transformers (an optional extra), ray, or scikit-learn
-(64 MiB of peak RSS for what representation.py computes itself); the app imports psycopg (the postgres
-extra) only when its streams are in PostgreSQL."""
+(64 MiB of peak RSS for what representation.py computes itself); on English plain text it must not
+import what only some inputs need: scipy's csgraph (conflicts), pySBD (other languages); the app
+imports psycopg (the postgres extra) only when its streams are in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from service.reading import read_paths
 from service.api.app import create_app
 create_app()
 Summarizer().summarize(read_paths([{str(SEEDS)!r}]))
-heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'ray', 'sklearn', 'psycopg'))
-print(heavy)
+optional = ('torch', 'transformers', 'ray', 'sklearn', 'psycopg', 'pysbd')
+heavy = sorted(m for m in sys.modules if m.split('.')[0] in optional)
+print(heavy + sorted(m for m in sys.modules if m.startswith('scipy.sparse.csgraph')))
 """
 
 

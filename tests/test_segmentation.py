@@ -48,8 +48,9 @@ def test_punctuation_only_is_not_a_sentence() -> None:
 
 
 def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
-    """data/punkt_en.json.gz drops the collocation counts of 1 (benchmarks/punkt_model.py): on the
-    seeds, pySBD's English golden cases and the trimming corpus it must split exactly as the full model."""
+    """data/punkt_en.json.gz and punkt_en_line.json.gz drop what cannot change a decision
+    (benchmarks/punkt_model.py): on the seeds, pySBD's English golden cases and the trimming corpus
+    they must split exactly as the full model, the line model each line without its newline."""
     import nupunkt_rs
 
     from service.segmentation import _tokenizer
@@ -59,5 +60,8 @@ def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     texts += [case["text"] for case in golden if case["lang"] == "en"]
     texts.append(" ".join(json.loads(line)["sentence"] for line in (data / "trimming.jsonl").open(encoding="utf-8")))
+    lines = [line for text in texts for line in text.splitlines() if line.strip()]
+    assert any("\n" in text for text in texts)
     full = nupunkt_rs.create_default_tokenizer()
-    assert [_tokenizer().tokenize_spans(t) for t in texts] == [full.tokenize_spans(t) for t in texts]
+    assert [_tokenizer(False).tokenize_spans(t) for t in texts] == [full.tokenize_spans(t) for t in texts]
+    assert [_tokenizer(True).tokenize_spans(t) for t in lines] == [full.tokenize_spans(t) for t in lines]
