@@ -316,3 +316,12 @@ def test_slow_summarizer_is_the_real_pipeline() -> None:
     start = time.perf_counter()
     assert slow.summarize([Article(id="x", text="A fact.")]).brief == "A fact."
     assert time.perf_counter() - start < 30
+
+
+def test_the_warm_up_runs_every_stage(summarizer: Summarizer) -> None:
+    """Conflicts and quotes load what they need on first use: the warm-up must reach them."""
+    from service.api.app import WARMUP
+
+    summary = summarizer.summarize(WARMUP)
+    assert summary.conflicts and summary.quotes
+    assert len(summary.sentences) >= 2
