@@ -61,6 +61,7 @@ def html_to_text(html: str) -> str:
     Its markup then drops what the plain text could no longer tell apart (`_strip_furniture`).
     """
     from trafilatura import bare_extraction
+    from trafilatura.metadata import Document
     from trafilatura.utils import normalize_unicode
     from trafilatura.xml import xmltotxt
 
@@ -74,7 +75,7 @@ def html_to_text(html: str) -> str:
             favor_precision=mode == "precision",
             favor_recall=mode == "recall",
         )
-        if document is None or document.body is None:
+        if not isinstance(document, Document) or document.body is None:
             continue
         _strip_furniture(document.body)
         text = normalize_unicode(xmltotxt(document.body, include_formatting=False)).strip()
