@@ -166,15 +166,15 @@ FURNITURE = {
     "prompts": [
         "Read more: how the city pays for its roads.",
         "Click here to see the full gallery.",
-        "Click “New Topic” above the list and fill in the form.",
+        "Click “Add a route” at the top of the map to plan your trip.",
         "Tap the bell icon to hear about new episodes.",
-        "Hear the full interview on the Harbour Hour: listen on iPlayer or download the podcast.",
+        "Hear the whole interview: listen again on Spotify or download this episode.",
         "Subscribe to our podcast for more.",
     ],
     "stamps": [
         "The story was updated at 4:15 p.m. on Monday.",
         "Last updated 5 May 2021 10:08 GMT.",
-        "This article has been updated since it was first published.",
+        "This article was updated on Wednesday with the council's reply.",
         "This story was corrected on Tuesday to give the mayor's full name.",
     ],
     "hover_cards": ["Senator Jane DoeJane Ann DoeSenator from the coast backs the levy MORE (D) backs the plan."],
