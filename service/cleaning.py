@@ -77,13 +77,18 @@ def line_key(line: str) -> str:
     return " ".join(line.lower().split())
 
 
-def _is_heading(line: str) -> bool:
+def final_mark(line: str) -> str:
+    """The line's last character before closing quotes and brackets: its end punctuation, if any."""
+    return line.rstrip(_CLOSERS)[-1:]
+
+
+def is_heading(line: str) -> bool:
     """Short and without sentence punctuation at its end, or a short question (lines come stripped)."""
     words = len(line.split(maxsplit=_HEADING_WORDS))
-    bare = line.rstrip(_CLOSERS)
-    if bare.endswith("?"):
+    mark = final_mark(line)
+    if mark == "?":
         return words <= _QUESTION_WORDS
-    return words <= _HEADING_WORDS and not bare.endswith(tuple(_SENTENCE_END))
+    return words <= _HEADING_WORDS and (not mark or mark not in _SENTENCE_END)
 
 
 def _repeats(keys: Sequence[str]) -> set[int]:
@@ -166,7 +171,7 @@ def _clean(text: str, lines: list[Span], keys: list[str], repeated: frozenset[st
             found = prefix.match(text, start, end)
             if found and found.end() < end:
                 start = found.end()
-        body.append(((start, end), _is_heading(text[start:end])))
+        body.append(((start, end), is_heading(text[start:end])))
     content = [span for span, heading in body if not heading]
     return CleanArticle(spans=tuple(content or [span for span, _ in body]))
 

@@ -13,6 +13,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import ValidationError
 
+from service.boilerplate import BOILERPLATE
+from service.cleaning import final_mark, is_heading
 from service.errors import InputError, NestingError, ReadError
 from service.records import Article
 
@@ -56,23 +58,62 @@ def html_to_text(html: str) -> str:
 
     trafilatura finds the main content: navigation, link lists (by their link density), ads,
     comments and tables go. Precision mode first; recall mode when precision finds too little.
+    Its markup then drops what the plain text could no longer tell apart (`_strip_furniture`).
     """
-    import trafilatura
+    from trafilatura import bare_extraction
+    from trafilatura.metadata import Document
+    from trafilatura.utils import normalize_unicode
+    from trafilatura.xml import xmltotxt
 
     best = ""
     for mode in _MODES:
-        text = trafilatura.extract(
+        document = bare_extraction(
             html,
+            output_format="txt",
             include_comments=False,
             include_tables=False,
             favor_precision=mode == "precision",
             favor_recall=mode == "recall",
         )
-        text = text or ""
+        if not isinstance(document, Document) or document.body is None:
+            continue
+        _strip_furniture(document.body)
+        text = normalize_unicode(xmltotxt(document.body, include_formatting=False)).strip()
         if len(text.split()) >= _MIN_WORDS:
             return text
         best = max(best, text, key=len)
     return best
+
+
+# a heading element ending in one of these reads as prose (a deck that is a sentence, a long
+# question of an interview): it stays, for cleaning to judge as a line
+_PROSE_MARKS = (".", "?")
+
+
+def _strip_furniture(body: Any) -> None:
+    """Drop the elements of trafilatura's tree that its plain text would pass off as article text:
+
+    - a heading element that cleaning would not take for a heading, unless it ends like a statement
+      or a question: a standfirst without end punctuation, longer than the heading bound (in plain
+      text only its length tells it from prose, and article lines without end punctuation run as
+      long), or an exclamation (a call to action: "Support us!", "Join our channel!");
+    - a quote that ends with an embedded post's signature ("— Name (@handle) date"): the whole
+      post, every line of it (in plain text, cleaning drops only the line before the signature).
+    """
+    from trafilatura.xml import delete_element, xmltotxt
+
+    for element in list(body.iter("head", "quote")):
+        tail, element.tail = element.tail, None  # the text after the element is not part of it
+        lines = [line.strip() for line in xmltotxt(element, include_formatting=False).splitlines() if line.strip()]
+        element.tail = tail
+        if not lines:
+            continue
+        text = " ".join(lines)
+        if element.tag == "head":
+            if not is_heading(text) and final_mark(text) not in _PROSE_MARKS:
+                delete_element(element)
+        elif BOILERPLATE.embed_signature.fullmatch(lines[-1]):
+            delete_element(element)
 
 
 def looks_like_html(text: str) -> bool:

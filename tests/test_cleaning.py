@@ -59,6 +59,11 @@ def test_trailer_drops_everything_after_read_more() -> None:
         ("Hong Kong, March 3 (Wire Service)Shares fell.", "Shares fell."),
         ("São Paulo (Reuters)Brazil's central bank held rates.", "Brazil's central bank held rates."),
         ("(CNN)The mayor spoke on Monday.", "The mayor spoke on Monday."),
+        # a lower-case agency (German and French wires write their names so), with its desk
+        ("BERLIN (dpa) - Die Regierung hat das Gesetz beschlossen.", "Die Regierung hat das Gesetz beschlossen."),
+        ("Hamburg (dpa/lno) - Der Hafen bleibt am Montag geschlossen.", "Der Hafen bleibt am Montag geschlossen."),
+        ("FRANKFURT (dpa-AFX) - Die Aktie stieg um drei Prozent.", "Die Aktie stieg um drei Prozent."),
+        ("PARIS (afp) — Le conseil a voté le budget.", "Le conseil a voté le budget."),
         ("Rio de Janeiro (AP) — The carnival began on Friday.", "The carnival began on Friday."),
         ('New York (Wire) -- "We are ready," the mayor said.', '"We are ready," the mayor said.'),
         ("U.S. officials said so on Friday.", "U.S. officials said so on Friday."),
@@ -81,6 +86,9 @@ def test_datelines_and_bullets_are_stripped(line: str, expected: str) -> None:
         "Senator Jane Doe (D) said she would vote for the bill.",
         "The European Central Bank (ECB) — which sets rates — met on Thursday.",
         "Shares of Example Corp (EXC) fell 5 percent in early trading.",
+        # a longer lower-case word in brackets is an aside, not an agency
+        "Jane Doe (pictured) - The mayor opened the bridge on Monday.",
+        "Berlin (dpa) meldete am Montag, dass der Hafen schließt.",
     ],
 )
 def test_a_name_and_its_tag_in_a_sentence_are_not_a_dateline(line: str) -> None:
@@ -155,8 +163,20 @@ FURNITURE = {
         "Comments are moderated and will appear after review.",
         "Please read our community guidelines before posting.",
     ],
-    "prompts": ["Read more: how the city pays for its roads.", "Click here to see the full gallery."],
-    "stamps": ["The story was updated at 4:15 p.m. on Monday.", "Last updated 5 May 2021 10:08 GMT."],
+    "prompts": [
+        "Read more: how the city pays for its roads.",
+        "Click here to see the full gallery.",
+        "Click “Add a route” at the top of the map to plan your trip.",
+        "Tap the bell icon to hear about new episodes.",
+        "Hear the whole interview: listen again on Spotify or download this episode.",
+        "Subscribe to our podcast for more.",
+    ],
+    "stamps": [
+        "The story was updated at 4:15 p.m. on Monday.",
+        "Last updated 5 May 2021 10:08 GMT.",
+        "This article was updated on Wednesday with the council's reply.",
+        "This story was corrected on Tuesday to give the mayor's full name.",
+    ],
     "hover_cards": ["Senator Jane DoeJane Ann DoeSenator from the coast backs the levy MORE (D) backs the plan."],
 }
 NOT_FURNITURE = [
@@ -167,6 +187,11 @@ NOT_FURNITURE = [
     "He updated the board on the talks at 9:30 a.m. on Monday.",
     "Readers can find the report on the council's website.",
     "The McDonald family founded the firm in 1952 and still owns MORE than half of it.",
+    "Click and collect orders rose by a fifth over the holidays.",
+    "Tap water in the old town will be safe to drink again from Friday.",
+    "Millions watched on television as the bridge opened.",
+    "The app was downloaded a million times in its first week.",
+    "The mayor said the plan had been updated to include a cycle lane.",
 ]
 
 

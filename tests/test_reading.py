@@ -75,6 +75,38 @@ def test_recall_mode_reads_a_page_precision_mode_finds_nothing_in() -> None:
     assert all(p in html_to_text(TABLE_LAYOUT) for p in (P1, P2, P3))
 
 
+# a standfirst under the headline, longer than cleaning's heading bound and without end punctuation
+DECK = (
+    "Harbour board backs a three-year plan to deepen the main channel for the largest container ships while "
+    "environmental groups weigh a challenge in court and shipping firms count the cost of delay"
+)
+EMBED = (
+    '<blockquote class="twitter-tweet"><p>The channel plan is finally here.<br>Three years of work ahead #harbour</p>'
+    '&mdash; Port Watcher (@portwatch) <a href="#">May 4, 2021</a></blockquote>'
+)
+# a deck that is a sentence and a long interview question: prose, kept for cleaning to judge
+STATEMENT_DECK = "The board approved the plan on Monday after a decade of requests from shipping companies."
+QUESTION = "Why did the board wait a decade before it approved a plan that shipping companies had asked for every year?"
+MARKED_UP = f"""<!DOCTYPE html><html><head><title>Harbour to be dredged</title></head><body>
+<article><h1>Harbour to be dredged</h1><h2>{DECK}</h2><p>{P1}</p>{EMBED}<p>{P2}</p>
+<h3>Support local news today!</h3><h2>What comes next</h2><h3>{QUESTION}</h3><p>{P3}</p></article></body></html>"""
+
+
+def test_page_markup_drops_decks_calls_to_action_and_embedded_posts() -> None:
+    """What only trafilatura's tree tells apart: a long standfirst marked as a heading, an exclaiming
+    heading, and every line of an embedded post (its plain text shows several lines before the signature)."""
+    text = html_to_text(MARKED_UP)
+    for furniture in ("Harbour board backs", "Support local news", "channel plan is finally", "Three years of work"):
+        assert furniture not in text
+    assert [line for line in text.splitlines() if line.endswith((".", "?"))] == [P1, P2, QUESTION, P3]
+    assert "What comes next" in text.splitlines()  # a short heading stays, for cleaning to drop
+
+
+def test_a_deck_that_is_a_sentence_stays() -> None:
+    page = MARKED_UP.replace(f"<h2>{DECK}</h2>", f"<h2>{STATEMENT_DECK}</h2>")
+    assert STATEMENT_DECK in html_to_text(page).splitlines()
+
+
 def test_an_unreadable_page_is_left_out_with_a_note(tmp_path: Path, summarizer: Summarizer) -> None:
     (tmp_path / "harbour.html").write_text(FURNISHED, encoding="utf-8")
     (tmp_path / "blank.html").write_text(BLANK, encoding="utf-8")
