@@ -1,7 +1,9 @@
 """The abstractive stage measured, with and without the copy constraint: load time, rewrite
-latency, how many rewrites pass the faithfulness check, ROUGE of the passing rewrites against their
-extractive briefs, the fallbacks by reason, peak memory. Any backend: a .gguf (llama.cpp in
-process), transformers:FILE, openai:http://127.0.0.1:8080/v1#MODEL (a model server), dummy.
+latency (wall, and the CPU time it added to the brief: on a shared machine the wall time measures
+the neighbours too), how many rewrites pass the faithfulness check, their length, ROUGE of the
+passing rewrites against their extractive briefs, the fallbacks by reason, peak memory. Any
+backend: a .gguf (llama.cpp in process), transformers:FILE, openai:http://127.0.0.1:8080/v1#MODEL
+(a model server), dummy.
 
     python benchmarks/rewrite.py --model PATH/TO/SmolLM2-135M-Instruct.Q4_1.gguf \
         --data ../shared/data/duc2007_update.jsonl ../shared/data/duc2006.jsonl --limit 10
@@ -43,16 +45,21 @@ def clusters(path: Path, limit: int | None) -> tuple[list[tuple[list[Article], l
 
 
 def run(summarizer: Summarizer, sets: list[tuple[list[Article], list[str]]], words: int, name: str) -> None:
-    latencies, passed, reasons = [], 0, {}
+    latencies, cpu, lengths, passed, reasons = [], [], [], 0, {}
     rewritten, extractive = [], []
     for articles, references in sets:
+        start = time.process_time()
+        summarizer.summarize(articles, max_words=words, rewrite="off")
+        middle = time.process_time()
         summary = summarizer.summarize(articles, max_words=words, rewrite="on")
+        cpu.append(time.process_time() - middle - (middle - start))
         report = summary.rewrite
         if summary.fallback_reason is not None:
             reasons[summary.fallback_reason] = reasons.get(summary.fallback_reason, 0) + 1
         if report is None:
             continue
         latencies.append(report.seconds)
+        lengths.append((len(report.text.split()), len(" ".join(s.text for s in summary.sentences).split())))
         passed += report.faithful
         if references and report.faithful:
             plain = " ".join(s.text for s in summary.sentences)
@@ -60,6 +67,8 @@ def run(summarizer: Summarizer, sets: list[tuple[list[Article], list[str]]], wor
             extractive.append(rouge(plain, references, words))
     cells = [name, str(len(sets)), str(words), f"{passed}/{len(sets)} ({100 * passed / len(sets):.0f} %)"]
     cells.append(f"{statistics.median(latencies):.1f} / {max(latencies):.1f}" if latencies else "-")
+    cells.append(f"{statistics.median(cpu):.1f} / {max(cpu):.1f}")
+    cells.append(" / ".join(f"{statistics.mean(x):.0f}" for x in zip(*lengths, strict=True)) if lengths else "-")
     if rewritten:
         r, e = mean(rewritten), mean(extractive)
         cells.append(", ".join(f"{r.recall[m]:.1f} vs {e.recall[m]:.1f}" for m in METRICS))
@@ -88,10 +97,11 @@ def main() -> None:
         load_s = time.perf_counter() - start
         print(f"\n### {summarizer.rewriter.name}, constraint {constraint}: load {load_s:.1f} s\n")
         print(
-            "| set | clusters | words | passed the check | rewrite s (median / max) | ROUGE-1/2/L recall of "
-            "passing rewrites vs their extractive briefs | fallbacks |"
+            "| set | clusters | words | passed the check | rewrite s (median / max) | rewrite CPU s (median / max) "
+            "| words, rewrite / extractive (mean) | ROUGE-1/2/L recall of passing rewrites vs their extractive briefs "
+            "| fallbacks |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         run(summarizer, seeds(), 100, "seeds")
         for path in args.data:
             sets, words = clusters(path, args.limit)

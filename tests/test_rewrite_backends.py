@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import httpx
+import numpy as np
 import pytest
 
 from service import Article, Settings, Summarizer
@@ -506,3 +508,62 @@ def test_server_models_are_listed_not_pulled() -> None:
     assert refused.value.reason == Fallback.LOAD_FAILED
     listed = newsbrief("models", "list", cwd=models.parent)
     assert listed.returncode == 0 and "Qwen/Qwen2.5-7B-Instruct" in listed.stdout
+
+
+class WordLlama:
+    """A llama_cpp.Llama double: one token per word (with its leading space) or mark, and a model
+    that would end the text at once, else at the next full stop: what the logits processor allows
+    decides the rest (greedy; the lowest id wins a tie)."""
+
+    END = 0
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def tokenize(self, text: bytes, add_bos: bool = False, special: bool = False) -> list[int]:
+        pieces = re.findall(r" ?[^ ]+", text.decode("utf-8"))
+        return [self.ids.setdefault(p, len(self.ids) + 1) for p in pieces]
+
+    def detokenize(self, tokens: list[int]) -> bytes:
+        pieces = {i: p for p, i in self.ids.items()}
+        return "".join(pieces[t] for t in tokens if t != self.END).encode("utf-8")
+
+    def token_eos(self) -> int:
+        return self.END
+
+    def create_chat_completion(self, messages: list[dict[str, str]], **options: Any) -> dict[str, Any]:
+        prompt = self.tokenize(" ".join(m["content"] for m in messages).encode("utf-8"))
+        generated: list[int] = []
+        while len(generated) < options["max_tokens"]:
+            scores = np.zeros(len(self.ids) + 1, dtype=np.float32)
+            scores[self.END] = 2.0
+            scores[self.ids.get(".", self.END)] = max(scores[self.ids.get(".", self.END)], 1.0)
+            for process in options["logits_processor"]:
+                scores = process(np.array(prompt + generated), scores)
+            token = int(np.argmax(scores))
+            if token == self.END:
+                break
+            generated.append(token)
+        text = self.detokenize(generated).decode("utf-8")
+        return {"choices": [{"message": {"content": text}}], "usage": {"prompt_tokens": len(prompt)}}
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 0.9])
+def test_a_constrained_llama_rewrite_keeps_writing_to_its_floor(
+    share: float, summarizer: Summarizer, seed_articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model that would stop at once writes `rewrite_min_share` of the picked sentences' words:
+    the floor reaches the copy constraint of the llama.cpp backend."""
+    import types
+
+    from service.backends.llama import LlamaRewriter
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(LogitsProcessorList=list))
+    picked = summarizer.summarize(seed_articles, max_words=100).sentences
+    rewriter = LlamaRewriter("fake.gguf", Settings(rewrite_min_share=share))
+    rewriter._model = WordLlama()
+    words = len(rewriter.rewrite(picked, 100, 60.0).text.split())
+    floor = min(100, int(share * sum(len(s.text.split()) for s in picked)))
+    assert floor <= words <= 100
+    if share == 0.0:
+        assert words < 10  # without a floor, the first full stop ends it

@@ -37,10 +37,11 @@ def max_new_tokens(max_words: int) -> int:
     return int(max_words * _TOKENS_PER_WORD) + _CLOSING_TOKENS
 
 
-def min_words(max_words: int) -> int:
-    """Fewest words a constrained rewrite writes before it may stop: the extractive brief it
-    replaces fills the budget, and a one-sentence copy passes the check but drops most of it."""
-    return max_words // 2
+def min_words(sentences: Sequence[SelectedSentence], max_words: int, share: float) -> int:
+    """Fewest words a constrained rewrite writes before it may stop: `share` of the words of the
+    picked sentences it was given (at most the budget). A small model stops early and drops content:
+    the brief it replaces fills the budget, and a one-sentence copy passes the check but says little."""
+    return min(max_words, int(share * sum(len(s.text.split()) for s in sentences)))
 
 
 def estimated_tokens(text: str) -> int:

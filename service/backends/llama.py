@@ -34,6 +34,7 @@ class LlamaRewriter:
         self.max_input_tokens = settings.rewrite_max_input_tokens
         self.seed, self.threads = settings.rewrite_seed, settings.rewrite_threads
         self.constrained = settings.rewrite_constraint == "on"
+        self.min_share = settings.rewrite_min_share
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
         self._model: Any = None
@@ -89,7 +90,7 @@ class LlamaRewriter:
                 ends,
                 max_words,
                 budget,
-                min_words(max_words),
+                min_words(kept, max_words, self.min_share),
             )
             if self.constrained
             else None

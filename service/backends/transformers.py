@@ -56,6 +56,7 @@ class TransformersRewriter:
         self.device_choice, self.dtype_choice = settings.rewrite_device, settings.rewrite_dtype
         self.max_input_tokens = settings.rewrite_max_input_tokens
         self.constrained = settings.rewrite_constraint == "on"
+        self.min_share = settings.rewrite_min_share
         self._lock = threading.Lock()
         self._model: Any = None
         self._tokenizer: Any = None
@@ -118,7 +119,7 @@ class TransformersRewriter:
             [e for e in ends if e is not None],
             max_words,
             max_new_tokens(max_words),
-            min_words(max_words),
+            min_words(kept, max_words, self.min_share),
         )
 
         def constrain(input_ids: Any, scores: Any) -> Any:
