@@ -111,6 +111,8 @@ _FUNCTION_WORDS = frozenset(
 _SKIPPED = frozenset(("the", "a", "an", "all", "more", "less", "fewer", "at", "by", "just", "only", "another"))
 _PEOPLE = frozenset(("people", "persons", "person", "others", "individuals"))
 _NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by", "from", "the", "a", "an", "p"))
+# the words a mention can start with (with a digit or a currency sign): any other word is passed over
+_STARTS = frozenset(("a", "dozen", *_UNITS, *_TENS, *_RELATIVE_DAYS, *_MONTHS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,15 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
     found: list[Mention] = []
     i = 0
     while i < len(words) and len(found) <= _MAX_MENTIONS:
+        word = words[i][2]
+        if not (
+            word[0].isdigit()
+            or word in _CURRENCY_SIGNS
+            or (low := word.lower()) in _STARTS
+            or low.split("-")[0] in _TENS
+        ):
+            i += 1  # no date, sign or number starts here
+            continue
         when = _date(words, i, published)
         if when is not None:
             relative = words[i][2].lower() in _RELATIVE_DAYS

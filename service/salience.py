@@ -169,7 +169,7 @@ def concepts(text: str) -> list[str]:
     or lower in leave-clusters-out CV on both DUC sets (train_salience.py --cv; not recorded in the docs).
     """
     stems, _ = _tokens(text)
-    return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP))
+    return list(dict.fromkeys([f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +217,7 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     v = len(words)
     doc_of = np.array([s.doc_pos for s in sentences], dtype=np.int64)
     stop = np.array([w in _STOP for w in words], dtype=bool)
-    digit = np.array([any(c.isdigit() for c in w) for w in words], dtype=bool)
+    digit = np.array([any(map(str.isdigit, w)) for w in words], dtype=bool)
     # the bigrams within a sentence that hold a content word, as keys a * v + b
     pair = sentence[1:] == sentence[:-1]
     first, second = token[:-1][pair], token[1:][pair]
