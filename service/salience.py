@@ -199,7 +199,7 @@ def _token_arrays(sentences: Sequence[Sentence]) -> tuple[list[str], np.ndarray,
     sentence_of: list[int] = []
     for i, s in enumerate(sentences):
         stems, caps = _tokens(s.text)
-        ids.extend(vocabulary.setdefault(w, len(vocabulary)) for w in stems)
+        ids.extend([vocabulary.setdefault(w, len(vocabulary)) for w in stems])
         capital.extend(caps)
         sentence_of.extend([i] * len(stems))
     return (
@@ -248,7 +248,7 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     def average(values: np.ndarray) -> np.ndarray:
         return _per_concept(cols, values[rows], m, "sum") / np.maximum(counts, 1.0)
 
-    names = tuple(f"{words[x]} {words[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True))
+    names = tuple(map(" ".join, zip([words[x] for x in a.tolist()], [words[y] for y in b.tolist()], strict=True)))
     features = {
         "bias": np.ones(m),
         "doc_share": docs / max(doc_count, 1),
