@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -193,20 +193,15 @@ def _per_concept(concept: np.ndarray, values: np.ndarray, m: int, reduce: str) -
 def _token_arrays(sentences: Sequence[Sentence]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The candidates' stemmed words as one stream: the vocabulary, and per token its word id, its
     sentence and whether it is capitalised."""
-    vocabulary: dict[str, int] = {}
-    ids: list[int] = []
-    capital: list[bool] = []
-    sentence_of: list[int] = []
-    for i, s in enumerate(sentences):
-        stems, caps = _tokens(s.text)
-        ids.extend([vocabulary.setdefault(w, len(vocabulary)) for w in stems])
-        capital.extend(caps)
-        sentence_of.extend([i] * len(stems))
+    read = [_tokens(s.text) for s in sentences]
+    stream = list(chain.from_iterable(stems for stems, _ in read))
+    vocabulary = list(dict.fromkeys(stream))  # in order of first use
+    word_id = {w: i for i, w in enumerate(vocabulary)}
     return (
-        list(vocabulary),
-        np.array(ids, dtype=np.int64),
-        np.array(sentence_of, dtype=np.int64),
-        np.array(capital, dtype=bool),
+        vocabulary,
+        np.fromiter(map(word_id.__getitem__, stream), dtype=np.int64, count=len(stream)),
+        np.repeat(np.arange(len(read), dtype=np.int64), [len(stems) for stems, _ in read]),
+        np.fromiter(chain.from_iterable(caps for _, caps in read), dtype=bool, count=len(stream)),
     )
 
 
