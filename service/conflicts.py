@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from service.boilerplate import trie
 from service.lexicon import LEXICON
 from service.records import Article, Sentence
 from service.result import Conflict, ConflictValue, MentionRef
@@ -113,6 +114,11 @@ _PEOPLE = frozenset(("people", "persons", "person", "others", "individuals"))
 _NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by", "from", "the", "a", "an", "p"))
 # the words a mention can start with (with a digit or a currency sign): any other word is passed over
 _STARTS = frozenset(("a", "dozen", *_UNITS, *_TENS, *_RELATIVE_DAYS, *_MONTHS))
+# in a lower-cased sentence: a digit, a currency sign or a word a mention can start with ("a" only
+# before a scale word, which the list has); a sentence without any has no mention (most have none)
+_MAY_MENTION = re.compile(
+    r"[\d$€£]|(?<![^\W\d_])" + trie(_STARTS - {"a"} | {"hundred", "thousand", "million", "billion"}) + r"(?![^\W\d_])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +266,8 @@ def _in_range(text: str, words: list[tuple[int, int, str]], i: int, j: int) -> b
 
 def mentions(text: str, start: int, end: int, published: date | None = None) -> list[Mention]:
     """The quantities and dates of text[start:end], in order; one pass over its words."""
+    if _MAY_MENTION.search(text[start:end].lower()) is None:  # sliced: the look-behind sees only the sentence
+        return []
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
     found: list[Mention] = []
     i = 0
