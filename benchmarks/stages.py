@@ -1,6 +1,6 @@
 """CPU time of each pipeline stage per warm call, on the seeds and (optionally) a DUC set.
 
-    python benchmarks/stages.py [--calls 50] [--repeats 5] [--set ../shared/data/duc2007_update.jsonl]
+    python benchmarks/stages.py [--calls 50] [--repeats 5] [--set ../shared/data/duc2007_update.jsonl [--set-calls 1]]
 
 CPU time (`time.process_time`), not wall time: the development machine is shared, and other
 processes stretch wall time more than this. After one warm-up call per input (caches filled, as in
@@ -75,14 +75,15 @@ def duc(path: Path, limit: int | None) -> list[tuple[list[Article], int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=50, help="calls per pass on the seeds (on the set: a tenth)")
+    parser.add_argument("--calls", type=int, default=50, help="calls per pass on the seeds")
+    parser.add_argument("--set-calls", type=int, default=1, help="rounds of the set's clusters per pass")
     parser.add_argument("--repeats", type=int, default=5, help="passes; each figure is the lowest pass mean")
     parser.add_argument("--set", type=Path, help="a DUC-style JSON Lines file, read by path")
     parser.add_argument("--clusters", type=int, help="only the first N clusters of --set")
     args = parser.parse_args()
     runs = [("seeds", [(read_paths([str(ROOT / "seeds")]), Settings().max_words)], args.calls)]
     if args.set:
-        runs.append((args.set.name, duc(args.set, args.clusters), max(1, args.calls // 10)))
+        runs.append((args.set.name, duc(args.set, args.clusters), args.set_calls))
     for name, inputs, calls in runs:
         ms = measure(inputs, calls, args.repeats)
         parts = ", ".join(f"{k} {v:.2f}" for k, v in sorted(ms.items(), key=lambda kv: -kv[1]) if k != "total")

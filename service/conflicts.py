@@ -273,12 +273,9 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
     i = 0
     while i < len(words) and len(found) <= _MAX_MENTIONS:
         word = words[i][2]
-        if not (
-            word[0].isdigit()
-            or word in _CURRENCY_SIGNS
-            or (low := word.lower()) in _STARTS
-            or low.split("-")[0] in _TENS
-        ):
+        low = word.lower()
+        hyphenated = "-" in low and low.split("-")[0] in _TENS  # "twenty-five"
+        if not (low in _STARTS or word[0].isdigit() or word in _CURRENCY_SIGNS or hyphenated):
             i += 1  # no date, sign or number starts here
             continue
         when = _date(words, i, published)
