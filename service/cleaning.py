@@ -103,15 +103,13 @@ def _repeats(keys: Sequence[str]) -> set[int]:
     if sum(key.count(" ") >= _SHINGLE - 1 for key in keys) < 2:  # no line to be contained in another
         return out
     words = [_WORD.findall(key) for key in keys]
-    longest: dict[tuple[str, ...], int] = {}
-    for w in words:
-        for j in range(len(w) - _SHINGLE + 1):
-            shingle = tuple(w[j : j + _SHINGLE])
-            longest[shingle] = max(longest.get(shingle, 0), len(w))
-    for i, w in enumerate(words):
-        if len(w) >= _SHINGLE and all(
-            longest[tuple(w[j : j + _SHINGLE])] > len(w) for j in range(len(w) - _SHINGLE + 1)
-        ):
+    # each run of _SHINGLE words of a line (zip stops at the shortest: the last run ends the line)
+    shingles = [list(zip(*(w[j:] for j in range(_SHINGLE)), strict=False)) for w in words]
+    longest: dict[tuple[str, ...], int] = {}  # the word count of the longest line holding a run
+    for i in sorted(range(len(words)), key=lambda i: len(words[i])):  # longer lines overwrite shorter ones
+        longest.update(dict.fromkeys(shingles[i], len(words[i])))
+    for i, (w, runs) in enumerate(zip(words, shingles, strict=True)):
+        if runs and min(map(longest.__getitem__, runs)) > len(w):
             out.add(i)
     return out
 

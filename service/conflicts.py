@@ -29,6 +29,7 @@ from datetime import date, timedelta
 import numpy as np
 import scipy.sparse as sp
 
+from service.boilerplate import trie
 from service.lexicon import LEXICON
 from service.records import Article, Sentence
 from service.result import Conflict, ConflictValue, MentionRef
@@ -110,6 +111,13 @@ _FUNCTION_WORDS = frozenset(
 _SKIPPED = frozenset(("the", "a", "an", "all", "more", "less", "fewer", "at", "by", "just", "only", "another"))
 _PEOPLE = frozenset(("people", "persons", "person", "others", "individuals"))
 _NOT_COUNTED = frozenset(("of", "and", "or", "to", "in", "on", "at", "for", "by", "from", "the", "a", "an", "p"))
+# the words a mention can start with (with a digit or a currency sign): any other word is passed over
+_STARTS = frozenset(("a", "dozen", *_UNITS, *_TENS, *_RELATIVE_DAYS, *_MONTHS))
+# in a lower-cased sentence: a digit, a currency sign or a word a mention can start with ("a" only
+# before a scale word, which the list has); a sentence without any has no mention (most have none)
+_MAY_MENTION = re.compile(
+    r"[\d$€£]|(?<![^\W\d_])" + trie(_STARTS - {"a"} | {"hundred", "thousand", "million", "billion"}) + r"(?![^\W\d_])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,10 +265,18 @@ def _in_range(text: str, words: list[tuple[int, int, str]], i: int, j: int) -> b
 
 def mentions(text: str, start: int, end: int, published: date | None = None) -> list[Mention]:
     """The quantities and dates of text[start:end], in order; one pass over its words."""
+    if _MAY_MENTION.search(text[start:end].lower()) is None:  # sliced: the look-behind sees only the sentence
+        return []
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
     found: list[Mention] = []
     i = 0
     while i < len(words) and len(found) <= _MAX_MENTIONS:
+        word = words[i][2]
+        low = word.lower()
+        hyphenated = "-" in low and low.split("-")[0] in _TENS  # "twenty-five"
+        if not (low in _STARTS or word[0].isdigit() or word in _CURRENCY_SIGNS or hyphenated):
+            i += 1  # no date, sign or number starts here
+            continue
         when = _date(words, i, published)
         if when is not None:
             relative = words[i][2].lower() in _RELATIVE_DAYS

@@ -158,7 +158,7 @@ def _subject(text: str, start: int, verb: int) -> Span | None:
     is a name ("Qin Gang, the foreign minister, said"; "In a reply, Ken Wasch said"), else the
     chunk before the verb if it can be a subject ("due to misunderstandings, he said": "he")."""
     head = text[start:verb].rstrip(" ,\t\r\n")
-    bounds = [0, *(i + 1 for i, c in enumerate(head) if c == ","), len(head) + 1]
+    bounds = [0, *itertools.accumulate(len(chunk) + 1 for chunk in head.split(","))]  # each comma, then the end
     spans = [_phrase(text, start + a, start + b - 1, after_verb=False) for a, b in itertools.pairwise(bounds)]
     phrases = [(span, text[span[0] : span[1]]) for span in spans if span]
     names = [span for span, p in phrases if _is_name(p)]

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -166,7 +166,7 @@ def concepts(text: str) -> list[str]:
     or lower in leave-clusters-out CV on both DUC sets (train_salience.py --cv; not recorded in the docs).
     """
     stems, _ = _tokens(text)
-    return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP))
+    return list(dict.fromkeys([f"{a} {b}" for a, b in pairwise(stems) if a not in _STOP or b not in _STOP]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,20 +190,15 @@ def _per_concept(concept: np.ndarray, values: np.ndarray, m: int, reduce: str) -
 def _token_arrays(sentences: Sequence[Sentence]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """The candidates' stemmed words as one stream: the vocabulary, and per token its word id, its
     sentence and whether it is capitalised."""
-    vocabulary: dict[str, int] = {}
-    ids: list[int] = []
-    capital: list[bool] = []
-    sentence_of: list[int] = []
-    for i, s in enumerate(sentences):
-        stems, caps = _tokens(s.text)
-        ids.extend(vocabulary.setdefault(w, len(vocabulary)) for w in stems)
-        capital.extend(caps)
-        sentence_of.extend([i] * len(stems))
+    read = [_tokens(s.text) for s in sentences]
+    stream = list(chain.from_iterable(stems for stems, _ in read))
+    vocabulary = list(dict.fromkeys(stream))  # in order of first use
+    word_id = {w: i for i, w in enumerate(vocabulary)}
     return (
-        list(vocabulary),
-        np.array(ids, dtype=np.int64),
-        np.array(sentence_of, dtype=np.int64),
-        np.array(capital, dtype=bool),
+        vocabulary,
+        np.fromiter(map(word_id.__getitem__, stream), dtype=np.int64, count=len(stream)),
+        np.repeat(np.arange(len(read), dtype=np.int64), [len(stems) for stems, _ in read]),
+        np.fromiter(chain.from_iterable(caps for _, caps in read), dtype=bool, count=len(stream)),
     )
 
 
@@ -214,7 +209,7 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     v = len(words)
     doc_of = np.array([s.doc_pos for s in sentences], dtype=np.int64)
     stop = np.array([w in _STOP for w in words], dtype=bool)
-    digit = np.array([any(c.isdigit() for c in w) for w in words], dtype=bool)
+    digit = np.array([any(map(str.isdigit, w)) for w in words], dtype=bool)
     # the bigrams within a sentence that hold a content word, as keys a * v + b
     pair = sentence[1:] == sentence[:-1]
     first, second = token[:-1][pair], token[1:][pair]
@@ -245,7 +240,7 @@ def concept_table(sentences: Sequence[Sentence], parts: Mapping[str, np.ndarray]
     def average(values: np.ndarray) -> np.ndarray:
         return _per_concept(cols, values[rows], m, "sum") / np.maximum(counts, 1.0)
 
-    names = tuple(f"{words[x]} {words[y]}" for x, y in zip(a.tolist(), b.tolist(), strict=True))
+    names = tuple(map(" ".join, zip([words[x] for x in a.tolist()], [words[y] for y in b.tolist()], strict=True)))
     features = {
         "bias": np.ones(m),
         "doc_share": docs / max(doc_count, 1),

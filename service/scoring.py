@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Literal
 
 import numpy as np
@@ -191,7 +192,7 @@ def recurring_terms(sentences: Sequence[Sentence], doc_count: int) -> np.ndarray
     articles_using = Counter(term for term, _ in uses)
     share = {term: n / doc_count for term, n in articles_using.items() if n >= 2}
     # dict.fromkeys, not set: a fixed summation order keeps the float sum identical in every process
-    carried = np.array([sum(share.get(term, 0.0) for term in dict.fromkeys(t)) for t in terms])
+    carried = np.array([sum(map(share.get, dict.fromkeys(t), repeat(0.0))) for t in terms])
     return _unit_max(carried / np.sqrt(np.array([max(s.words, 1) for s in sentences], dtype=np.float64)))
 
 

@@ -115,10 +115,9 @@ def _coverage(
     rows: list[int] = []
     cols: list[int] = []
     for row, i in enumerate(pool):
-        for name in concepts(sentences[i].text):
-            if scores.concepts.get(name, 0.0) > 0:
-                rows.append(row)
-                cols.append(index.setdefault(name, len(index)))
+        held = [name for name in concepts(sentences[i].text) if scores.concepts.get(name, 0.0) > 0]
+        rows.extend([row] * len(held))
+        cols.extend([index.setdefault(name, len(index)) for name in held])
     holds = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(pool), len(index)))
     weight = np.array([scores.concepts[name] for name in index])
     # update briefs: a sentence close to what the reader knows is worth that much less

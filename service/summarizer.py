@@ -245,7 +245,8 @@ def trim_sentences(work: Work, which: Iterable[int], settings: Settings) -> Work
     for i in which:
         s = sentences[i]
         spans, wording, _ = trim(work.articles[s.doc_pos].text, s.char_start, s.char_end, settings.trimming)
-        sentences[i] = replace(s, spans=spans, text=wording, words=count_words(wording))
+        if spans != s.spans or wording != s.text:  # most sentences have nothing to cut: left as they are
+            sentences[i] = replace(s, spans=spans, text=wording, words=count_words(wording))
     return replace(work, sentences=tuple(sentences))
 
 
@@ -375,7 +376,8 @@ class Summarizer:
         self.representer = representer or make_representer(self.settings)
         self.rewriter = rewriter if rewriter is not None else make_rewriter(self.settings)
         s = self.settings
-        self._stages: tuple[tuple[str, Callable[[Work], Work]], ...] = (
+        # the pipeline in order; public so benchmarks/stages.py can time each stage
+        self.stages: tuple[tuple[str, Callable[[Work], Work]], ...] = (
             ("clean_segment", segment_set),
             ("represent", lambda w: represent(w, self.representer, s.max_graph_sentences)),
             ("off_topic", lambda w: exclude_off_topic(w, s.off_topic_ratio)),
@@ -409,7 +411,7 @@ class Summarizer:
         work = Work(articles, known, self._request(max_words, max_sentences, query, rewrite, lang, off_topic, quotes))
         validate(articles, self.settings, known, query)
         clock = _Clock(deadline)
-        for name, stage in self._stages:
+        for name, stage in self.stages:
             with clock.stage(name):
                 work = stage(work)
         sentences = [selected(work, pick) for pick in work.picks]
