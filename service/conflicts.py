@@ -96,6 +96,7 @@ _AFTER_NUMBER = frozenset(
 )
 _CASUALTY_STOPS = frozenset(LEXICON.casualty_stops)
 _DEATHS = frozenset(LEXICON.death_words)
+_FATALLY = frozenset(("fatally", "dead", "death"))
 _NUMBER_WORDS = frozenset((*LEXICON.number_units, *LEXICON.number_tens, "dozen", "hundred", "thousand"))
 _SENTENCE_STARTS = frozenset(LEXICON.sentence_starts)
 _CASUALTIES = (
@@ -209,17 +210,20 @@ def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
     """'killed', 'injured' or 'shot' for the count at words[i:j]: the verb it is the object of
     ("killing at least five people", "shot four people, killing one"), else the first casualty
     word after it ("four others, including a police officer, were injured") before a word of
-    `casualty_stops`."""
+    `casualty_stops`. A gerund after a count takes its own object ("fired on 100 people, wounding
+    13"), and "shot dead", "shot to death" is a death."""
     after: list[str] = []
     for w in words[j : j + _AFTER_REACH]:
         if w[2].lower() in _CASUALTY_STOPS:
             break  # "held two people hostage before being fatally shot": the shot is someone else
-        if w[2].lower() != "shooting":  # "100 people at the party where the shooting began": not shot
+        if not w[2].lower().endswith("ing"):
             after.append(w[2].lower())
-    for word in (_cue(words, i), *after):
+    cue = _cue(words, i)
+    for n, word in enumerate((cue, *after)):
         for kind, kind_words in _CASUALTIES:
             if word in kind_words:
-                return kind
+                fatal = {cue, *after[max(0, n - 2) : n + 2]} & _FATALLY  # "fatally shot", "shot to death"
+                return "killed" if kind == "shot" and fatal else kind
     return None
 
 
@@ -452,15 +456,16 @@ def _unambiguous(held: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
     return [item for item in held if item[0] not in unclear]
 
 
-def _elsewhere(rows: Sequence[int], key: tuple[str, str], found: dict[int, list[Mention]]) -> np.ndarray:
-    """rows x rows: whether two sentences disagree on another quantity too; two sentences that
-    differ on every number they share tell of different things (two raids, two players)."""
+def _elsewhere(rows: Sequence[int], about: str, found: dict[int, list[Mention]]) -> np.ndarray:
+    """rows x rows: whether two sentences disagree on another quantity too (whatever its cue, and
+    "70 others injured" against "249 people injured"): two sentences that differ on more than one
+    number tell of different things (two raids, two players, one district and the whole region)."""
     at = {i: r for r, i in enumerate(rows)}
-    by_key: dict[tuple[str, str], list[tuple[int, Mention]]] = {}
+    by_key: dict[str, list[tuple[int, Mention]]] = {}
     for i in rows:
         for m in found[i]:
-            if (m.about, m.cue) != key:
-                by_key.setdefault((m.about, m.cue), []).append((i, m))
+            if (kind := m.about.removeprefix("other ")) != about.removeprefix("other "):
+                by_key.setdefault(kind, []).append((i, m))
     out = np.zeros((len(rows), len(rows)), dtype=bool)
     for other in by_key.values():
         shared = sorted({i for i, _ in other})
@@ -483,7 +488,7 @@ def _disagreeing(
     other quantity both give."""
     rows = sorted({i for i, _ in held})
     agreeing = _agreeing(held, rows)
-    elsewhere = _elsewhere(rows, (held[0][1].about, held[0][1].cue), found)
+    elsewhere = _elsewhere(rows, held[0][1].about, found)
     docs = np.array([sentences[i].doc_pos for i in rows])
     days = np.array([published[sentences[i].doc_pos] for i in rows])
     apart = np.abs(days[:, None] - days[None, :]) > _NEWS_DAYS  # False where a date is unknown (nan)
