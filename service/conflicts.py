@@ -1,22 +1,29 @@
 """Disagreements: where the sources give different numbers or dates for the same thing.
 
 A mention is a quantity with what it counts ("12 people", "a dozen people", "5 miles", "$3
-billion", "30 percent", "magnitude 7.1") or a date ("yesterday", "June 18"), read by one pass
-over a sentence's words. Values are normalised: number words and "a dozen" become numbers, units
-one unit (miles → km), "yesterday"/"today"/"tomorrow" and month days become calendar dates from
-the article's `published_at`. A weekday is not compared: "Friday" is the last or the next one,
-and a hand check found sentences one day apart about different days of a story. What a count is
-*about* is its noun, with the casualty verb that governs it ("killing 12 people" is about
-`people killed`).
+billion", "30 percent", "magnitude 7.1"), a person's age ("Kenneth Eby, 54,"), a time of day or a
+date ("yesterday", "June 18"), read by one pass over a sentence's words. Values are normalised:
+number words and "a dozen" become numbers, units one unit (miles → km), "yesterday"/"today"/
+"tomorrow" and month days become calendar dates from the article's `published_at`. A weekday is
+not compared: "Friday" is the last or the next one, and a hand check found sentences one day apart
+about different days of a story. What a count is *about* is its noun, with the casualty verb that
+governs it ("killing 12 people" is about `people killed`; "three others" about `other people`).
+A hedged number is a range: "at least 5" agrees with 9, "up to 17" with 12, "about 300" with 330.
+
+Hand checks (docs/benchmarks.md) found most false conflicts to be a part set against the whole, so
+a count is left out when words near it make it a part or a running total ("among them", "found
+at the scene", "so far", "a total of"), when it stands in parentheses (a conversion), and when
+its own sentence gives another value for the same thing (two quakes, a prize and its half).
 
 Two sentences of different articles disagree when they state the same fact (similarity at
-least `_SAME_REPORT`: a strict support group) or, for a casualty count or a magnitude, are about
-the same event (similarity at least `_EVENT_SIMILARITY`); were published at most `_NEWS_DAYS`
-apart (when both say when); mention the same `about` under the same cue word ("won 82 percent"
-and "won 80 percent", not "fell 3 percent" and "dropped 4 percent"); and share no value (a
-hedged value, "about 300", agrees with one within `_HEDGE_TOLERANCE`). A date that dates the
-report ("police said June 18") is not compared, nor two days both relative to their articles.
-The sentences that disagree on one `about` form one conflict, with every value and who gives it.
+least `_SAME_REPORT`: a strict support group) or, for a casualty count, are about the same event
+(similarity at least `_EVENT_SIMILARITY`; an age needs only the same full name); were published
+at most `_NEWS_DAYS` apart (when both say when); mention the same `about` under the same cue
+word ("won 82 percent" and "won 80 percent", not "fell 3 percent" and "dropped 4 percent"); share
+no value; and agree on every other quantity both give (two sentences that differ on two numbers
+tell of different things). A date that dates the report ("police said June 18") is not compared,
+nor two days both relative to their articles. The sentences that disagree on one `about` form
+one conflict, with every value and who gives it.
 """
 
 from __future__ import annotations
@@ -106,6 +113,9 @@ _CASUALTIES = (
 )
 _MAGNITUDE = "magnitude"
 _TIME = "time of day"
+_AGE = "age of "  # "age of Kenneth Eby": compared whatever the two sentences' similarity, the full name says who
+_NAME_WORDS = 3  # a full name is read back at most this many capitalised words
+_CALENDAR = frozenset((*LEXICON.months, *LEXICON.weekdays))
 _DATES = frozenset(("date", "month day"))  # an ISO date; a month day without a year to place it
 _EVENTS = frozenset(f"{who}people {kind}" for who in ("", "other ") for kind, _ in _CASUALTIES)
 _RELATIVE_DAYS = {"yesterday": -1, "today": 0, "tonight": 0, "tomorrow": 1}
@@ -259,6 +269,25 @@ def _clock(text: str, words: list[tuple[int, int, str]], i: int) -> tuple[float,
     return float(minutes), j
 
 
+def _age(text: str, words: list[tuple[int, int, str]], i: int) -> str | None:
+    """Whose age the number at words[i] is: the full name (two or three capitalised words) right
+    before it and a comma, the number followed by a comma ("Kenneth Eby, 54, of Joplin")."""
+    if not (words[i][2].isdigit() and len(words[i][2]) <= 2 and i >= 2):
+        return None
+    if text[words[i - 1][1] : words[i][0]] != ", " or text[words[i][1] : words[i][1] + 1] != ",":
+        return None
+    name: list[str] = []
+    k = i - 1
+    while k >= 0 and len(name) < _NAME_WORDS and words[k][2][:1].isupper() and words[k][2].isalpha():
+        name.insert(0, words[k][2])
+        if k == 0 or text[words[k - 1][1] : words[k][0]] != " ":
+            break
+        k -= 1
+    if len(name) < 2 or any(w.lower() in _SENTENCE_STARTS or w in _CALENDAR for w in name):
+        return None
+    return " ".join(name)
+
+
 def _reporting(words: list[tuple[int, int, str]], i: int, j: int, text: str) -> bool:
     """A date of the reporting, not of the event: "police said Saturday", "published today", a
     credit or an embedded post ("— Name (@name) January 14, 2017")."""
@@ -360,6 +389,11 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
                 found.append(Mention(kind, when[0], bound, words[i][0], words[when[1] - 1][1]))
             i = when[1]
             continue
+        person = _age(text, words, i)
+        if person is not None:
+            found.append(Mention(f"age of {person}", float(words[i][2]), "exact", words[i][0], words[i][1], "age"))
+            i += 1
+            continue
         clock = _clock(text, words, i)
         if clock is not None:
             found.append(Mention(_TIME, clock[0], "exact", words[i][0], words[clock[1] - 1][1]))
@@ -418,7 +452,7 @@ def _display(m: Mention) -> str:
     if isinstance(m.value, str):
         return m.value
     number = f"{m.value:,.0f}" if m.value.is_integer() else f"{m.value:,.6g}"
-    return f"{number} {m.about}"
+    return f"{number} years" if m.about.startswith(_AGE) else f"{number} {m.about}"
 
 
 def _agreement(ms: Sequence[Mention]) -> np.ndarray:
@@ -492,6 +526,9 @@ def _disagreeing(
     docs = np.array([sentences[i].doc_pos for i in rows])
     days = np.array([published[sentences[i].doc_pos] for i in rows])
     apart = np.abs(days[:, None] - days[None, :]) > _NEWS_DAYS  # False where a date is unknown (nan)
+    if held[0][1].about.startswith(_AGE):  # an age changes with time: compared between dated articles only
+        undated = np.isnan(days)
+        apart |= undated[:, None] | undated[None, :]
     close = (similarity[np.ix_(rows, rows)] >= threshold) & ~apart
     pairs = np.triu(close & ~agreeing & ~elsewhere & (docs[:, None] != docs[None, :]), k=1)
     first, second = np.nonzero(pairs)
@@ -519,7 +556,15 @@ def find_conflicts(
         if len(held) > _MAX_COMPARED:
             notes.append(f"{len(held)} mentions of {about!r}: the first {_MAX_COMPARED} were compared for conflicts")
             held = held[:_MAX_COMPARED]
-        threshold = _EVENT_SIMILARITY if about in _EVENTS else _SAME_DAY if about in _DATES else _SAME_REPORT
+        threshold = (
+            _EVENT_SIMILARITY
+            if about in _EVENTS
+            else _SAME_DAY
+            if about in _DATES
+            else 0.0
+            if about.startswith(_AGE)
+            else _SAME_REPORT
+        )
         if not cue and about not in _EVENTS and about not in _DATES and about != _MAGNITUDE:
             continue  # a count that hangs on nothing in particular is not compared
         held = _unambiguous(held)
