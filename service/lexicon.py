@@ -39,6 +39,7 @@ class Lexicon:
     number_lower_bounds: tuple[str, ...]
     number_upper_bounds: tuple[str, ...]
     partial_counts: tuple[str, ...]
+    partial_leads: tuple[str, ...]
     casualty_stops: tuple[str, ...]
     death_words: tuple[str, ...]
     injury_words: tuple[str, ...]

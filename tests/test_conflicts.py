@@ -20,7 +20,7 @@ PUBLISHED = datetime(2023, 6, 19, 9, 0)  # a Monday
     [
         ("The quake killed at least 12 people.", [("people killed", 12.0, "12 people")]),
         ("About a dozen people died.", [("people killed", 12.0, "a dozen people")]),
-        ("It injured twenty-five others.", [("people injured", 25.0, "twenty-five others")]),
+        ("It injured twenty-five others.", [("other people injured", 25.0, "twenty-five others")]),
         ("The storm moved 5 miles inland.", [("km", 8.04672, "5 miles")]),
         ("Damage reached $3 billion.", [("dollars", 3e9, "$3 billion")]),
         ("Turnout was 30 percent.", [("percent", 30.0, "30 percent")]),
@@ -30,7 +30,7 @@ PUBLISHED = datetime(2023, 6, 19, 9, 0)  # a Monday
         ("Gunmen shot four people, killing one.", [("people shot", 4.0, "four people")]),
         (
             "One died and four others, including a police officer, were injured.",
-            [("people injured", 4.0, "four others")],
+            [("other people injured", 4.0, "four others")],
         ),
         ("The quake killed at least five people and injured dozens.", [("people killed", 5.0, "five people")]),
         ("They meet tomorrow.", [("date", "2023-06-20", "tomorrow")]),
