@@ -40,6 +40,7 @@ class Lexicon:
     number_upper_bounds: tuple[str, ...]
     partial_counts: tuple[str, ...]
     partial_leads: tuple[str, ...]
+    partial_tails: tuple[str, ...]
     casualty_stops: tuple[str, ...]
     death_words: tuple[str, ...]
     injury_words: tuple[str, ...]
