@@ -17,7 +17,7 @@ from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.conflicts import find_conflicts
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
-from service.languages import DEFAULT, clip, count_words, detect, language, majority, normalise
+from service.languages import DEFAULT, LANGUAGES, clip, count_words, detect, language, majority, normalise
 from service.offtopic import outliers
 from service.ordering import order
 from service.quotes import gather
@@ -162,6 +162,14 @@ def segment_set(work: Work) -> Work:
     """Detect each article's language, clean + segment every article of the brief's language (the
     majority, unless the request names one) and the known ones; name the articles left out."""
     langs = [article_language(a) for a in work.articles]
+    given = work.request.lang
+    if given and normalise(given) not in LANGUAGES and normalise(given) not in langs:
+        # no article can be in it: every one would be left out and the caller told "empty input"
+        raise InputError(
+            f"unknown language {given!r}: not one of the {len(LANGUAGES)} supported languages "
+            f"({', '.join(sorted(LANGUAGES))}) nor the lang of any article",
+            param="lang",
+        )
     lang = majority((code for a, code in zip(work.articles, langs, strict=True) if a.text.strip()), work.request.lang)
     found = segment_all(work.articles, langs, lang)
     notes = tuple(
