@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.conflicts import find_conflicts
@@ -23,7 +25,17 @@ from service.ordering import order
 from service.quotes import gather
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, Conflict, ExcludedArticle, Quote, ScoreParts, SelectedSentence, Summary, quoted
+from service.result import (
+    Budget,
+    Conflict,
+    ExcludedArticle,
+    MentionRef,
+    Quote,
+    ScoreParts,
+    SelectedSentence,
+    Summary,
+    quoted,
+)
 from service.rewriting import Outcome, apply
 from service.salience import load_model
 from service.scoring import Scores, score, shortlist, weights
@@ -291,6 +303,7 @@ def selected(work: Work, pick: Pick) -> SelectedSentence:
         text=text,
         score=ScoreParts({name: round(float(values[i]), 6) for name, values in parts.items()}),
         support=[work.articles[d].id for d in scores.doc_support[i].nonzero()[0]],
+        support_refs=_support_refs(work, i),
         clipped=pick.clip_words is not None,
         conflicts=[
             n
@@ -298,6 +311,23 @@ def selected(work: Work, pick: Pick) -> SelectedSentence:
             if any(r.doc_id == s.doc_id and r.sentence == s.index for v in c.values for r in v.refs)
         ],
     )
+
+
+def _support_refs(work: Work, i: int) -> list[MentionRef]:
+    """For each other article supporting candidate `i`, its sentence most similar to it: where the
+    page shows the same fact in that article."""
+    doc_of = np.array([s.doc_pos for s in work.sentences])
+    row = work.scored.similarity[i]
+    refs = []
+    for d in work.scored.doc_support[i].nonzero()[0]:
+        if d == work.sentences[i].doc_pos:
+            continue
+        of_doc = np.flatnonzero(doc_of == d)
+        best = work.sentences[int(of_doc[np.argmax(row[of_doc])])]
+        refs.append(
+            MentionRef(doc_id=best.doc_id, sentence=best.index, char_start=best.char_start, char_end=best.char_end)
+        )
+    return refs
 
 
 def score_set(work: Work, settings: Settings) -> Work:
