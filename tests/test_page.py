@@ -129,6 +129,10 @@ def test_page_links_every_brief_sentence_conflict_and_quote(summarizer: Summariz
     (in_brief,) = tree.xpath('//p[@class="brief"]/a[@class="quote"]')
     assert in_brief.text_content() == quoted(summary.quotes[0])
     assert summary.quotes[0].speaker == "Maria Lopez"
+    # hovering the brief's flood sentence lights the flood sentence of each other article too
+    lit = _highlighted(tree, "s0")
+    assert lit["doc-1"].startswith("A flood in the river valley killed 15 people")
+    assert lit["doc-2"].startswith("Twelve people died in the flood")
 
 
 def test_a_rewritten_brief_is_shown_above_the_sentences_it_came_from(summarizer: Summarizer) -> None:
