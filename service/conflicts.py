@@ -1,7 +1,7 @@
 """Disagreements: where the sources give different numbers or dates for the same thing.
 
 A mention is a quantity with what it counts ("12 people", "a dozen people", "5 miles", "$3
-billion", "30 percent", "magnitude 7.1"), a person's age ("Kenneth Eby, 54,"), a time of day or a
+billion", "30 percent", "magnitude 7.1"), a person's age ("Ann Roe, 41,"), a time of day or a
 date ("yesterday", "June 18"), read by one pass over a sentence's words. Values are normalised:
 number words and "a dozen" become numbers, units one unit (miles → km), "yesterday"/"today"/
 "tomorrow" and month days become calendar dates from the article's `published_at`. A weekday is
@@ -117,7 +117,7 @@ _CASUALTIES = (
 )
 _MAGNITUDE = "magnitude"
 _TIME = "time of day"
-_AGE = "age of "  # "age of Kenneth Eby": compared whatever the two sentences' similarity, the full name says who
+_AGE = "age of "  # "age of Ann Roe": compared whatever the two sentences' similarity, the full name says who
 _NAME_WORDS = 3  # a full name is read back at most this many capitalised words
 _CALENDAR = frozenset((*LEXICON.months, *LEXICON.weekdays))
 _DATES = frozenset(("date", "month day"))  # an ISO date; a month day without a year to place it
@@ -131,8 +131,8 @@ _DATE_LEADS = frozenset(
 )
 # a casualty count belongs to the capitalised word at most this many words before it
 _ENTITY_REACH = 6
-# words either side of a count (past its hedge) read for a word of `partial_counts`: "a total of 14 rifles,
-# 31 magazines" is six words from "total"; "Five people had so far been confirmed dead"
+# words either side of a count (past its hedge) read for a word of `partial_counts`: "a total of 9 cars,
+# 20 bikes" is six words from "total"; "Three people had so far been found"
 _PART_REACH = 6
 # a casualty word this many words after a count still says what it counts ("four others, including
 # a police officer, were injured")
@@ -200,13 +200,13 @@ def _noun(words: list[tuple[int, int, str]], j: int) -> int | None:
     ("three important issues", "12 more people"); None for anything else ("two shook", "G20 summit")."""
     for k in (j, j + 1):
         if k > j and k < len(words) and words[k][0] - words[j][1] > 1:
-            return None  # a comma or a dash between: "One dead, others hurt"
+            return None  # a comma or a dash between: "one hurt, others safe"
         if k < len(words) and words[k][2].lower() not in _NOT_COUNTED and _plural(words[k][2]):
             return k
         if k < len(words) and (
             not words[k][2].isalpha() or words[k][2].lower() in _NOT_COUNTED or words[k][2].lower() in _NUMBER_WORDS
         ):
-            return None  # "Image 31 of 32 Seven people": 32 counts no people
+            return None  # "photo 2 of 9 Six people": 9 counts no people
     return None
 
 
@@ -224,12 +224,12 @@ def _casualty(words: list[tuple[int, int, str]], i: int, j: int) -> str | None:
     """'killed', 'injured' or 'shot' for the count at words[i:j]: the verb it is the object of
     ("killing at least five people", "shot four people, killing one"), else the first casualty
     word after it ("four others, including a police officer, were injured") before a word of
-    `casualty_stops`. A gerund after a count takes its own object ("fired on 100 people, wounding
-    13"), and "shot dead", "shot to death" is a death."""
+    `casualty_stops`. A gerund after a count takes its own object ("fired at 40 people, wounding
+    6"), and "shot dead", "shot to death" is a death."""
     after: list[str] = []
     for w in words[j : j + _AFTER_REACH]:
         if w[2].lower() in _CASUALTY_STOPS:
-            break  # "held two people hostage before being fatally shot": the shot is someone else
+            break  # "kept two people hostage until police shot him": the shot is someone else
         if not w[2].lower().endswith("ing"):
             after.append(w[2].lower())
     cue = _cue(words, i)
@@ -260,7 +260,7 @@ def _date(words: list[tuple[int, int, str]], i: int, published: date | None) -> 
 
 
 def _clock(text: str, words: list[tuple[int, int, str]], i: int) -> tuple[float, int] | None:
-    """A time of day at words[i:] ("7:48 a.m.", "9:27") as minutes after midnight, and the index
+    """A time of day at words[i:] ("6:15 a.m.", "10:40") as minutes after midnight, and the index
     after it; never compared itself, it tells two sentences about different moments apart."""
     if not (i + 1 < len(words) and words[i][2].isdigit() and len(words[i + 1][2]) == 2 and words[i + 1][2].isdigit()):
         return None
@@ -275,7 +275,7 @@ def _clock(text: str, words: list[tuple[int, int, str]], i: int) -> tuple[float,
 
 def _age(text: str, words: list[tuple[int, int, str]], i: int) -> str | None:
     """Whose age the number at words[i] is: the full name (two or three capitalised words) right
-    before it and a comma, the number followed by a comma ("Kenneth Eby, 54, of Joplin")."""
+    before it and a comma, the number followed by a comma ("Ann Roe, 41, of Springfield")."""
     if not (words[i][2].isdigit() and len(words[i][2]) <= 2 and i >= 2):
         return None
     if text[words[i - 1][1] : words[i][0]] != ", " or text[words[i][1] : words[i][1] + 1] != ",":
@@ -307,7 +307,7 @@ def _reporting(words: list[tuple[int, int, str]], i: int, j: int, text: str) -> 
 
 def _entity(words: list[tuple[int, int, str]], i: int) -> str:
     """Who or where a count belongs to: the nearest capitalised word before it, within
-    `_ENTITY_REACH` words ("in Kenya killed 247", "Echenique scored 11 points"); a sentence's first
+    `_ENTITY_REACH` words ("in Ruritania killed 30", "Roe scored 11 points"); a sentence's first
     word only when it is no common opener or number word."""
     for k in range(i - 1, max(0, i - _ENTITY_REACH) - 1, -1):
         word = words[k][2]
@@ -332,12 +332,12 @@ def _partial(text: str, words: list[tuple[int, int, str]], lead: int, j: int, no
     """A part of a whole or a running total: a word of `partial_counts` within `_PART_REACH` words
     of the count ("12 more people", "so far", "a total of"), of `partial_leads` before it ("among
     them three children") or of `partial_tails` after it ("including the gunman"); or the count in
-    parentheses (a conversion: "(50 miles)", "($143 billion)"), or a number glued to a sign that is
+    parentheses (a conversion: "(30 miles)", "($12 billion)"), or a number glued to a sign that is
     not its unit (a fraction, a garbled character)."""
     before = [w[2].lower() for w in words[max(0, lead - _PART_REACH) : lead]]
     after = [w[2].lower() for w in words[j : noun + 1 + _PART_REACH]]
     opened = text[max(0, words[lead][0] - 3) : words[lead][0]].rstrip().endswith("(")
-    glued = text[words[j - 1][1] : words[j - 1][1] + 1] not in _AFTER_NUMBER  # "4½ months", a garbled "4� months"
+    glued = text[words[j - 1][1] : words[j - 1][1] + 1] not in _AFTER_NUMBER  # "2½ years", a garbled "2� years"
     return (
         opened
         or glued
@@ -356,15 +356,15 @@ def _cue(words: list[tuple[int, int, str]], i: int) -> str:
 
 
 def _casualty_cue(words: list[tuple[int, int, str]], i: int, casualty: str, deaths: str) -> str:
-    """The cue of a casualty count: the place or body it belongs to (`_entity`: "in Kenya killed
-    247" is not set against "the blast at the U.S. Embassy killed 11"), and for an injury count
+    """The cue of a casualty count: the place or body it belongs to (`_entity`: "the flood in
+    Ruritania killed 30" is not set against "the storm in Freedonia killed 8"), and for an injury count
     whether its sentence tells of a death too."""
     return _entity(words, i) + (f" {deaths}" if casualty == "injured" and deaths else "")
 
 
 def _subject_cue(words: list[tuple[int, int, str]], i: int) -> str:
-    """The cue of a count that is no casualty count: its verb and whose it is ("Echenique scored 11
-    points" is not set against "Artino scored 14 points"); empty without a verb."""
+    """The cue of a count that is no casualty count: its verb and whose it is ("Roe scored 11
+    points" is not set against "Doe scored 14 points"); empty without a verb."""
     verb = _cue(words, i)
     return f"{_entity(words, i)} {verb}" if verb else ""
 
@@ -514,7 +514,7 @@ def _unambiguous(held: list[tuple[int, Mention]], found: dict[int, list[Mention]
 
 def _elsewhere(rows: Sequence[int], about: str, found: dict[int, list[Mention]]) -> np.ndarray:
     """rows x rows: whether two sentences disagree on another quantity too (whatever its cue, and
-    "70 others injured" against "249 people injured"): two sentences that differ on more than one
+    "40 others injured" against "90 people injured"): two sentences that differ on more than one
     number tell of different things (two raids, two players, one district and the whole region)."""
     at = {i: r for r, i in enumerate(rows)}
     by_key: dict[str, list[tuple[int, Mention]]] = {}

@@ -173,11 +173,11 @@ def test_hostile_sets_finish(texts: list[str]) -> None:
         ("The rain fell over 5 miles (8 kilometres) of coast.", [("km", 8.04672, "least")]),
         ("He served 4½ months in prison.", []),
         # whose count it is
-        ("He held two people hostage before police shot him.", [("people", 2.0, "exact")]),
-        ("A gunman fired on more than 100 people, wounding 13.", [("people", 100.0, "least")]),
+        ("He kept two people hostage until police shot him.", [("people", 2.0, "exact")]),
+        ("A man fired at more than 40 people at the fair, wounding 6.", [("people", 40.0, "least")]),
         ("Four people were shot dead at the farm.", [("people killed", 4.0, "exact")]),
         ("One man died and three others were hurt.", [("other people injured", 3.0, "exact")]),
-        ("Image 4 of 12 Nine people were hurt.", [("people injured", 9.0, "exact")]),
+        ("Photo 4 of 12 Nine people were hurt.", [("people injured", 9.0, "exact")]),
         # a named person's age; a time of day
         ("Police charged Marlon Teague Ashby, 24, with murder.", [("age of Marlon Teague Ashby", 24.0, "exact")]),
         ("The quake struck at 7:48 p.m. local time.", [("time of day", 1188.0, "exact")]),
@@ -214,7 +214,7 @@ STORY = "at a birthday party in the river district late on Saturday, police said
         # a part: those found at the scene, those among the victims
         (f"Police found two people dead {STORY}", f"A gunman killed five people {STORY}"),
         # hostages are not the shot
-        (f"A gunman held two people hostage before he was shot {STORY}", f"A gunman shot six people {STORY}"),
+        (f"A gunman kept two people hostage until he was shot {STORY}", f"A gunman shot six people {STORY}"),
         # a sentence giving the whole and its half: the measure is not one thing
         (
             "The club offers a $1 million prize: $500,000 to the winning team and $500,000 to a charity it picks.",
