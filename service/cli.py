@@ -139,6 +139,10 @@ def summarize(
             "--quotes", min=0, max=MAX_QUOTES_LIMIT, help="Add the best N direct quotes verbatim (NEWSBRIEF_QUOTES)."
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="The brief's language (ISO 639-1, NEWSBRIEF_LANG); default: most articles' language."),
+    ] = None,
 ) -> None:
     """Summarise one article set into one brief."""
     summarizer = Summarizer(
@@ -148,7 +152,7 @@ def summarize(
     already_read = _guard(lambda: read_paths(known)) if known else []
     summary = _guard(
         lambda: summarizer.summarize(
-            articles, max_words=max_words, max_sentences=max_sentences, query=query, known=already_read
+            articles, max_words=max_words, max_sentences=max_sentences, query=query, known=already_read, lang=lang
         )
     )
     sys.stdout.write(render(summary, articles, fmt, timings=timings))

@@ -3,8 +3,9 @@
 One self-contained document (inline CSS and JavaScript, no other asset): `summarize --format html`
 writes it, the API answers it for `Accept: text/html`, and `newsbrief serve` shows it at `/` with a
 form. Hovering or focusing a brief sentence, a quote or a disagreement highlights its words in the
-articles. Every value from the input is HTML-escaped; the only attributes built from input are
-http(s) links (rendering.link_target); ids and keys are positions.
+articles: a brief sentence in its own article and, in every other article that supports it, the
+sentence most like it (`support_refs`). Every value from the input is HTML-escaped; the only
+attributes built from input are http(s) links (rendering.link_target); ids and keys are positions.
 """
 
 from __future__ import annotations
@@ -91,16 +92,19 @@ def _name(article: Article) -> str:
     return next((v for v in (article.title, article.source) if v and v.strip()), article.id)
 
 
-def _marked_text(text: str, marks: Iterable[Mark], quotes: set[str], conflicts: set[str]) -> str:
+def _marked_text(
+    text: str, marks: Iterable[Mark], quotes: set[str], conflicts: set[str], echoes: Iterable[str] = ()
+) -> str:
     """`text` escaped, each stretch under marks a span listing their keys (one sweep over the bounds);
-    the first stretch of a key carries its anchor `src-KEY`, the brief's link target."""
+    the first stretch of a key carries its anchor `src-KEY`, the brief's link target, unless the key
+    only echoes here (a brief sentence's fact in another supporting article)."""
     events: dict[int, list[tuple[int, str]]] = {}
     for start, end, key in marks:
         if 0 <= start < end <= len(text):
             events.setdefault(start, []).append((1, key))
             events.setdefault(end, []).append((-1, key))
     active: dict[str, int] = {}
-    anchored: set[str] = set()
+    anchored: set[str] = set(echoes)
     out = []
     bounds = sorted({0, len(text), *events})
     for start, end in pairwise(bounds):
@@ -135,10 +139,14 @@ def _docs(ids: Iterable[str], position: dict[str, int]) -> str:
 def result_section(summary: Summary, articles: Sequence[Article]) -> str:
     position = {a.id: n for n, a in enumerate(articles)}
     marks: dict[str, list[Mark]] = {a.id: [] for a in articles}
+    echoes: dict[str, set[str]] = {a.id: set() for a in articles}
     brief = []
     for n, s in enumerate(summary.sentences):
         key = f"s{n}"
         marks[s.doc_id] += [(a, b, key) for a, b in s.spans]
+        for ref in s.support_refs:  # the same fact in each other supporting article
+            marks[ref.doc_id].append((ref.char_start, ref.char_end, key))
+            echoes[ref.doc_id].add(key)
         flags = "".join(
             f' <a class="mark" href="#conflict-{c}" data-key="c{c}"'
             f' aria-label="sources disagree ({escape(summary.conflicts[c].about)})">⚠{c + 1}</a>'
@@ -179,10 +187,11 @@ def result_section(summary: Summary, articles: Sequence[Article]) -> str:
         target = link_target(a.url) if a.url else None
         link = f' <a href="{escape(target)}" rel="noopener noreferrer">link</a>' if target else ""
         source = f" ({escape(a.source)})" if a.source and a.source.strip() and a.source != _name(a) else ""
+        marked = _marked_text(a.text, marks[a.id], quote_keys, conflict_keys, echoes[a.id])
         cards.append(
             f'<article id="{_doc_anchor(n)}" aria-labelledby="{_doc_anchor(n)}-h">'
             f'<h3 id="{_doc_anchor(n)}-h">{n + 1}. {escape(_name(a))}{source}{link}</h3>'
-            f'<p class="text">{_marked_text(a.text, marks[a.id], quote_keys, conflict_keys)}</p></article>'
+            f'<p class="text">{marked}</p></article>'
         )
     notes = "".join(f"<li>{escape(note)}</li>" for note in summary.notes)
     rewritten = f'<h2>Brief (rewritten)</h2><p class="rewritten">{escape(summary.brief)}</p>'

@@ -35,6 +35,18 @@ class ScoreParts(RootModel[dict[str, float]]):
             raise AttributeError(name) from None
 
 
+class MentionRef(BaseModel):
+    """A place in a source: `text[char_start:char_end]` of article `doc_id`, in its sentence `sentence`
+    (where it gives a value, or the sentence that states a brief sentence's fact)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    doc_id: str
+    sentence: int
+    char_start: int
+    char_end: int
+
+
 class SelectedSentence(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -48,6 +60,10 @@ class SelectedSentence(BaseModel):
     text: str
     score: ScoreParts
     support: list[str] = Field(description="ids of every article that states this fact")
+    support_refs: list[MentionRef] = Field(
+        default_factory=list,
+        description="for each other article of `support`, its sentence most like this one (the page highlights it)",
+    )
     clipped: bool = Field(False, description="cut at a word boundary to fit a budget smaller than any sentence")
     conflicts: list[int] = Field(
         default_factory=list, description="positions in `conflicts` of the disagreements this sentence takes a side in"
@@ -97,17 +113,6 @@ class ExcludedArticle(BaseModel):
     id: str
     reason: Literal["off_topic"]
     similarity: float = Field(description="its best similarity to another article of the set")
-
-
-class MentionRef(BaseModel):
-    """Where a source gives a value: `text[char_start:char_end]` of article `doc_id`, in its sentence `sentence`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    doc_id: str
-    sentence: int
-    char_start: int
-    char_end: int
 
 
 class ConflictValue(BaseModel):

@@ -13,17 +13,29 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from service.backends import Rewriter, make_rewriter
 from service.cleaning import CleanArticle, clean_set, readable_sentences
 from service.conflicts import find_conflicts
 from service.errors import DeadlineError, EmptyInputError, InputError, LimitExceededError
-from service.languages import DEFAULT, clip, count_words, detect, language, majority, normalise
+from service.languages import DEFAULT, LANGUAGES, clip, count_words, detect, language, majority, normalise
 from service.offtopic import outliers
 from service.ordering import order
 from service.quotes import gather
 from service.records import Article, Sentence, unicode_text
 from service.representation import Matrix, Representer, Vectors, make_representer
-from service.result import Budget, Conflict, ExcludedArticle, Quote, ScoreParts, SelectedSentence, Summary, quoted
+from service.result import (
+    Budget,
+    Conflict,
+    ExcludedArticle,
+    MentionRef,
+    Quote,
+    ScoreParts,
+    SelectedSentence,
+    Summary,
+    quoted,
+)
 from service.rewriting import Outcome, apply
 from service.salience import load_model
 from service.scoring import Scores, score, shortlist, weights
@@ -162,6 +174,14 @@ def segment_set(work: Work) -> Work:
     """Detect each article's language, clean + segment every article of the brief's language (the
     majority, unless the request names one) and the known ones; name the articles left out."""
     langs = [article_language(a) for a in work.articles]
+    given = work.request.lang
+    if given and normalise(given) not in LANGUAGES and normalise(given) not in langs:
+        # no article can be in it: every one would be left out and the caller told "empty input"
+        raise InputError(
+            f"unknown language {given!r}: not one of the {len(LANGUAGES)} supported languages "
+            f"({', '.join(sorted(LANGUAGES))}) nor the lang of any article",
+            param="lang",
+        )
     lang = majority((code for a, code in zip(work.articles, langs, strict=True) if a.text.strip()), work.request.lang)
     found = segment_all(work.articles, langs, lang)
     notes = tuple(
@@ -284,6 +304,7 @@ def selected(work: Work, pick: Pick) -> SelectedSentence:
         text=text,
         score=ScoreParts({name: round(float(values[i]), 6) for name, values in parts.items()}),
         support=[work.articles[d].id for d in scores.doc_support[i].nonzero()[0]],
+        support_refs=_support_refs(work, i),
         clipped=pick.clip_words is not None,
         conflicts=[
             n
@@ -291,6 +312,23 @@ def selected(work: Work, pick: Pick) -> SelectedSentence:
             if any(r.doc_id == s.doc_id and r.sentence == s.index for v in c.values for r in v.refs)
         ],
     )
+
+
+def _support_refs(work: Work, i: int) -> list[MentionRef]:
+    """For each other article supporting candidate `i`, its sentence most similar to it: where the
+    page shows the same fact in that article."""
+    doc_of = np.array([s.doc_pos for s in work.sentences])
+    row = work.scored.similarity[i]
+    refs = []
+    for d in work.scored.doc_support[i].nonzero()[0]:
+        if d == work.sentences[i].doc_pos:
+            continue
+        of_doc = np.flatnonzero(doc_of == d)
+        best = work.sentences[int(of_doc[np.argmax(row[of_doc])])]
+        refs.append(
+            MentionRef(doc_id=best.doc_id, sentence=best.index, char_start=best.char_start, char_end=best.char_end)
+        )
+    return refs
 
 
 def score_set(work: Work, settings: Settings) -> Work:

@@ -135,6 +135,8 @@ async def test_operations_routes(client: httpx.AsyncClient) -> None:
             "articles[1].id",
         ),
         ({"articles": [{"text": "x"}], "surprise": 1}, 422, "invalid_request", "surprise"),
+        # a well-formed code no article is in: a param error, not "empty input"
+        ({"articles": [{"text": "The council met."}], "options": {"lang": "xx"}}, 422, "invalid_input", "options.lang"),
     ],
 )
 async def test_client_mistakes_get_4xx_envelopes(

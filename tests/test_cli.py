@@ -84,6 +84,13 @@ def test_bad_input_is_one_line_error(tmp_path: Path, setup: object, args: list[s
     assert_clean_failure(newsbrief(*args, cwd=tmp_path))
 
 
+def test_an_unknown_language_is_one_line_error_not_empty_input(tmp_path: Path) -> None:
+    result = newsbrief("summarize", str(SEEDS), "--lang", "xx", cwd=tmp_path)
+    assert_clean_failure(result)
+    assert "unknown language 'xx'" in result.stderr
+    assert newsbrief("summarize", str(SEEDS), "--lang", "en", cwd=tmp_path).returncode == 0
+
+
 def test_bad_setting_is_one_line_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "service", "summarize", str(SEEDS)],

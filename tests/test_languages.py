@@ -16,7 +16,7 @@ import pytest
 
 from service import Article, Settings, Summarizer
 from service.api import create_app
-from service.errors import EmptyInputError
+from service.errors import EmptyInputError, InputError
 from service.languages import LANGUAGES, clip, count_words, detect, majority, normalise, stopwords, terms
 from service.segmentation import split_sentences
 from tests.provenance import assert_traceable
@@ -202,3 +202,13 @@ def test_the_api_takes_lang_per_article_and_per_request_and_info_lists_languages
             assert bad.status_code == 422 and bad.json()["error"]["param"] == "articles[0].lang"
 
     anyio.run(run)
+
+
+def test_a_language_outside_the_table_is_a_param_error_unless_an_article_is_in_it(summarizer: Summarizer) -> None:
+    text = "Baraza la mji lilikutana Jumatatu. Lilipitisha bajeti mpya ya shule."
+    with pytest.raises(InputError) as raised:
+        summarizer.summarize([Article(id="a", text=text)], lang="xx")
+    assert raised.value.param == "lang" and not isinstance(raised.value, EmptyInputError)
+    assert "unknown language 'xx'" in raised.value.message
+    summary = summarizer.summarize([Article(id="a", text=text, lang="sw")], lang="sw")  # the article says it is
+    assert summary.sentences

@@ -1,7 +1,8 @@
 """The HTML page: `summarize --format html`, POST /v1/summaries for text/html, and the form at `/`.
 
 Parsed with lxml: every brief sentence links to the article text it comes from, the words each
-sentence, quote and disagreement highlights are exactly those at its offsets, and input is text.
+sentence (in its own article and, by `support_refs`, in every other supporting one), quote and
+disagreement highlights are exactly those at its offsets, and input is text.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def assert_linked(page: str, summary: Summary, articles: Sequence[Article]) -> N
         assert link.get("data-docs").split() == [card[i] for i in s.support]
         cited = link.getnext().xpath(".//a/@href")
         assert cited == [f"#{card[i]}" for i in s.support]
-        assert _highlighted(tree, f"s{n}") == {card[s.doc_id]: _joined(text[s.doc_id], s.spans)}
+        assert [r.doc_id for r in s.support_refs] == [i for i in s.support if i != s.doc_id]
+        same_fact = {card[r.doc_id]: text[r.doc_id][r.char_start : r.char_end] for r in s.support_refs}
+        assert _highlighted(tree, f"s{n}") == {card[s.doc_id]: _joined(text[s.doc_id], s.spans), **same_fact}
         for c in s.conflicts:
             assert tree.xpath(f'//p[@class="brief"]/a[@href="#conflict-{c}"]')
     for n, q in enumerate(summary.quotes):
@@ -126,6 +129,10 @@ def test_page_links_every_brief_sentence_conflict_and_quote(summarizer: Summariz
     (in_brief,) = tree.xpath('//p[@class="brief"]/a[@class="quote"]')
     assert in_brief.text_content() == quoted(summary.quotes[0])
     assert summary.quotes[0].speaker == "Maria Lopez"
+    # hovering the brief's flood sentence lights the flood sentence of each other article too
+    lit = _highlighted(tree, "s0")
+    assert lit["doc-1"].startswith("A flood in the river valley killed 15 people")
+    assert lit["doc-2"].startswith("Twelve people died in the flood")
 
 
 def test_a_rewritten_brief_is_shown_above_the_sentences_it_came_from(summarizer: Summarizer) -> None:

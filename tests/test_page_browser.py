@@ -3,7 +3,8 @@
 Skips without chromium (`apt-get install chromium`; Playwright's own browser download is not used),
 unless NEWSBRIEF_REQUIRE_BROWSER=1 (CI sets it): then a missing browser fails the test. The seeds are
 chosen as files, the form submitted; hovering, then focusing, each brief sentence must highlight
-exactly the words at its provenance offsets.
+exactly the words at its provenance offsets, and in every other supporting article its sentence
+of the same fact (`support_refs`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def test_seeds_in_the_browser(live_server: str, chromium: str, tmp_path: Path) -
         assert links.count() == len(body["sentences"])
         for n, s in enumerate(body["sentences"]):
             want = {card[s["doc_id"]]: "".join(texts[s["doc_id"]][a:b] for a, b in s["spans"])}
+            for ref in s["support_refs"]:  # the same fact in every other supporting article
+                want[card[ref["doc_id"]]] = texts[ref["doc_id"]][ref["char_start"] : ref["char_end"]]
             for act in ("hover", "focus"):
                 page.mouse.move(0, 0)
                 page.locator("#query").focus()

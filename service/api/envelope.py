@@ -25,7 +25,12 @@ log = structlog.get_logger("newsbrief.api")
 PARAM_CHARS = 200
 
 # what the library calls a field (summarizer.py) → where it sits in a request body
-_LIBRARY_FIELDS = {"known": "known_articles", "query": "options.query", "max_words": "options.max_words"}
+_LIBRARY_FIELDS = {
+    "known": "known_articles",
+    "query": "options.query",
+    "max_words": "options.max_words",
+    "lang": "options.lang",
+}
 _HEAD = re.compile(r"[a-z_]+")
 
 
