@@ -305,6 +305,7 @@ def stories(
     import os
     import tempfile
 
+    from service.batch import refuse_same_file
     from service.sets import InputLines, input_name, open_input
     from service.story_briefs import read_stream
     from service.story_briefs import stories as group
@@ -313,6 +314,7 @@ def stories(
     summarizer = Summarizer(settings)
 
     def go() -> tuple[int, int, int]:
+        refuse_same_file(input_path, output)  # the rename would put the stories in place of the articles
         with open_input(input_path) as stream:
             lines = InputLines(stream, input_name(input_path), settings.max_line_bytes)
             articles, errors = read_stream(lines.strict(), settings.max_line_bytes)

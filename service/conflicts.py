@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from service.boilerplate import trie
 from service.lexicon import LEXICON
-from service.records import Article, Sentence
+from service.records import LONGEST_SENTENCE, Article, Sentence
 from service.result import Conflict, ConflictValue, MentionRef
 
 # two sentences report the same fact from this similarity (stemmed TF-IDF cosine): stricter than
@@ -397,7 +397,9 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
     """The quantities and dates of text[start:end], in order; one pass over its words. A count that
     is a part or a running total (`_partial`) is left out. An injury count in a sentence that also
     tells of a death compares only with such counts ("four injured" may or may not count the one
-    who died)."""
+    who died). A text longer than a sentence is no claim to compare."""
+    if end - start > LONGEST_SENTENCE:
+        return []
     if _MAY_MENTION.search(text[start:end].lower()) is None:  # sliced: the look-behind sees only the sentence
         return []
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]

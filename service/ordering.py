@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from service.records import Article, Sentence
 
@@ -13,9 +12,7 @@ def order(chosen: Sequence[Sentence], articles: Sequence[Article], sentence_coun
 
     def key(i: int) -> tuple[float, float, int, int]:
         s = chosen[i]
-        published: datetime | None = articles[s.doc_pos].published_at
-        if published is not None and published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)  # naive times are read as UTC, not local time
+        published = articles[s.doc_pos].published_at  # aware: records.zoned
         stamp = published.timestamp() if published is not None else 0.0
         return (s.index / max(sentence_counts[s.doc_pos], 1), stamp, s.doc_pos, s.index)
 

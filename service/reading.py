@@ -186,8 +186,8 @@ def article_from_json(item: Any, pos: int, origin: str) -> Article:
     item = dict(item)
     if item.get("id") is None:
         item["id"] = default_id(pos)
-    elif not isinstance(item["id"], str):
-        item["id"] = str(item["id"])
+    elif isinstance(item["id"], int) and not isinstance(item["id"], bool):
+        item["id"] = str(item["id"])  # 3 and "3" name one article; a list or a float is no id
     fmt = item.pop("format", None)
     if fmt is not None and fmt not in FORMATS:
         raise ReadError(f"{origin}: article {pos}: format must be one of {', '.join(FORMATS)}", param=f"{where}.format")

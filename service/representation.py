@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from service import textcache
 from service.languages import stemmer, terms
 from service.lexicon import LEXICON
+from service.records import LONGEST_SENTENCE
 from service.settings import Settings
 
 Matrix: TypeAlias = "np.ndarray | sp.csr_matrix"  # rows are unit vectors
@@ -45,7 +46,7 @@ def stemmed_terms(text: str, lang: str = "en") -> tuple[str, ...]:
 
     Cached because scoring asks again for the sentences just represented.
     """
-    return _cached_terms(text, lang) if len(text) <= textcache.MAX_CHARS else terms(text, lang)
+    return _cached_terms(text, lang) if len(text) <= LONGEST_SENTENCE else terms(text, lang)
 
 
 # words that say what to do with a topic, not what it is about ("Describe ...", "Include information on ...")

@@ -27,7 +27,7 @@ import Stemmer
 from service import textcache
 from service.errors import InputError
 from service.languages import stopwords
-from service.records import Sentence
+from service.records import LONGEST_SENTENCE, Sentence
 
 _WORD = re.compile(r"[^\W_]+")
 _STEMMER = Stemmer.Stemmer("english")
@@ -156,7 +156,7 @@ def _read(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
 def _tokens(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     """Stemmed lower-case words (stop words kept: they are half of most bigrams) and whether each
     is written capitalised after the first word; cached, since a trimmed contender is read again."""
-    return _read(text[: textcache.MAX_CHARS])  # longer is no sentence a brief uses as written
+    return _read(text[:LONGEST_SENTENCE])  # longer is no sentence a brief uses as written
 
 
 def concepts(text: str) -> list[str]:

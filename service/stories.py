@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import mmh3
 import numpy as np
@@ -116,10 +116,8 @@ class Features:
 
 
 def epoch(moment: datetime | None) -> float | None:
-    """Seconds since 1970; a date without a zone is read as UTC (so naive and aware dates compare)."""
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    """Seconds since 1970 (an article's time has a zone: records.zoned)."""
+    return None if moment is None else moment.timestamp()
 
 
 _NONE = np.zeros(0, dtype=np.int64)

@@ -15,7 +15,7 @@ from service.reading import article_from_json, decode, load_json
 from service.records import Article
 from service.result import SelectedSentence
 from service.sets import Line, within_limit
-from service.stories import cluster, epoch, stream_order
+from service.stories import cluster, stream_order
 from service.summarizer import Summarizer
 
 
@@ -59,13 +59,13 @@ def brief_story(
     except NewsbriefError as exc:  # e.g. nothing readable in any of its articles: the story still stands
         brief, sentences = "", []
         notes.append(f"no brief: {exc.message}")
-    dated = sorted((t, a.published_at) for a in articles if (t := epoch(a.published_at)) is not None)
+    dated = sorted(a.published_at for a in articles if a.published_at is not None)  # aware: records.zoned
     title = next((a.title for a in articles if a.title and a.title.strip()), None)
     return StoryRecord(
         story_id=story_id(number),
         article_ids=[a.id for a in articles],
-        first_seen=dated[0][1] if dated else None,
-        last_seen=dated[-1][1] if dated else None,
+        first_seen=dated[0] if dated else None,
+        last_seen=dated[-1] if dated else None,
         sources=sorted({a.source for a in articles if a.source}),
         headline=title.strip() if title else (sentences[0].text if sentences else ""),
         brief=brief,

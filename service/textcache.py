@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# texts up to this long are cached (a news sentence has ~150 characters; trimming leaves longer
-# ones whole): with ENTRIES entries a cache holds at most ~30 MB, however long the sentences sent
-MAX_CHARS = 2000
+# the callers cache only texts up to records.LONGEST_SENTENCE characters: with this many entries a
+# cache holds at most ~30 MB, however long the sentences sent
 ENTRIES = 2**14
 
 _caches: list[Any] = []

@@ -24,15 +24,12 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from service.lexicon import LEXICON, alternation
+from service.records import LONGEST_SENTENCE
 from service.settings import TrimLevel
 
 Span = tuple[int, int]
 
 _MIN_WORDS = 4
-# Longer than this is not a sentence a brief can use as written (news sentences run to ~300
-# characters; the longest of the 34,140 DUC 2006/2007 sentences has 1,679): left whole, which
-# also bounds the cost of a cut, since each one copies the sentence.
-_MAX_CHARS = 2000
 
 _DAYS = alternation(LEXICON.weekdays)
 _MONTHS = alternation(LEXICON.months)
@@ -247,7 +244,7 @@ def trim(text: str, start: int, end: int, level: TrimLevel) -> Trimmed:
     """Trim the sentence `text[start:end]` at `level`."""
     current = text[start:end]
     spans: tuple[Span, ...] = ((start, end),)
-    if len(current) > _MAX_CHARS:
+    if len(current) > LONGEST_SENTENCE:  # left whole: each cut copies the sentence
         return Trimmed(spans, current, ())
     opener_cut = False
     cuts: list[str] = []

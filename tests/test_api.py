@@ -281,12 +281,18 @@ async def test_a_batch_past_its_deadline_starts_no_later_set() -> None:
         assert slow.outcomes == ["timeout"]
 
 
-async def test_unexpected_failure_is_500_without_details() -> None:
+async def test_unexpected_failure_is_500_without_details_and_the_app_raises_nothing() -> None:
+    """Nothing is re-raised after the 500 (Starlette's outermost middleware would, and uvicorn then
+    drops the keep-alive connection): this client fails on any exception the app lets out."""
     settings = Settings()
-    async for client in client_for(create_app(settings, BrokenSummarizer(settings))):
-        response = await client.post("/v1/summaries", json={"articles": [{"id": "boom", "text": "A fact."}]})
-        error = assert_envelope(response, 500, "internal_error")
-        assert "secret" not in error["message"]
+    app = create_app(settings, BrokenSummarizer(settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.post("/v1/summaries", json={"articles": [{"id": "boom", "text": "A fact."}]})
+            error = assert_envelope(response, 500, "internal_error")
+            assert "secret" not in error["message"]
+            assert (await client.get("/health")).status_code == 200
 
 
 async def test_ready_is_503_before_warmup_and_while_draining() -> None:

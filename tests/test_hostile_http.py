@@ -75,7 +75,7 @@ class Case(NamedTuple):
 
 CASES = {
     # -- not JSON, or JSON that is not a request
-    "empty-body": Case(b"", 422, "invalid_request"),
+    "empty-body": Case(b"", 400, "invalid_json"),
     "empty-object": Case(b"{}", 422, "invalid_request", "articles"),
     "array-body": Case(b"[]", 422, "invalid_request"),
     "null-body": Case(b"null", 422, "invalid_request"),

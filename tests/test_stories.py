@@ -102,6 +102,24 @@ def test_naive_and_aware_dates_compare() -> None:
     assert cluster(articles, Settings()) == [0, 0]
 
 
+def test_a_naive_and_an_aware_date_of_one_instant_are_one_moment(summarizer: Summarizer, tmp_path: Path) -> None:
+    """Sorting equal instants once compared the datetimes themselves, which Python refuses for a
+    naive and an aware one: a 500, a traceback, a stream that could never be listed again."""
+    text = "Rescuers reached the flooded village on Monday. Officials said ten people were missing."
+    rows = [
+        {"id": "aware", "text": text, "published_at": "2024-03-04T10:00:00Z"},
+        {"id": "naive", "text": text, "published_at": "2024-03-04T10:00:00"},
+        {"id": "day", "text": text, "published_at": "2024-03-04"},
+    ]
+    (story,) = stories([Article.model_validate(r) for r in rows], summarizer)
+    assert story.first_seen == datetime(2024, 3, 4, tzinfo=UTC)
+    assert story.last_seen == datetime(2024, 3, 4, 10, tzinfo=UTC)
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = newsbrief("stories", str(source), "-o", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0, result.stderr
+
+
 def test_active_stories_are_bounded_so_state_is_flat() -> None:
     """With no dates at all only the `stories_max_active` most recently updated stories keep a centroid."""
     clusterer = StoryClusterer(Settings(stories_max_active=4, stories_hash_features=2**10))
@@ -160,6 +178,7 @@ def test_bad_lines_become_error_records_and_the_rest_is_read() -> None:
         json.dumps({"id": "empty", "text": "  "}).encode(),
         None,  # over the line limit
         json.dumps({"id": "'; DROP TABLE stories; --", "text": "An id that looks like SQL is only an id."}).encode(),
+        json.dumps({"id": ["x"], "text": "A list is no id."}).encode(),
         json.dumps(
             {
                 "html": "<html><body><article><p>A page about the storm in Lisbon, with "
@@ -168,8 +187,8 @@ def test_bad_lines_become_error_records_and_the_rest_is_read() -> None:
         ).encode(),
     ]
     articles, errors = read_stream(lines_of(*raw), 1024)
-    assert [a.id for a in articles] == ["ok", "'; DROP TABLE stories; --", "10"]
-    assert [e["line"] for e in errors] == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert [a.id for a in articles] == ["ok", "'; DROP TABLE stories; --", "11"]
+    assert [e["line"] for e in errors] == [2, 3, 4, 5, 6, 7, 8, 9, 11]
     assert all(set(e["error"]) == {"type", "message"} for e in errors)
     assert "line 1" in errors[4]["error"]["message"]  # the repeated id names where it was first used
 
@@ -196,6 +215,17 @@ def test_cli_empty_input_and_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert out.read_text() == ""
     assert_clean_failure(newsbrief("stories", str(tmp_path / "missing.jsonl"), "-o", str(out)))
+
+
+def test_cli_refuses_to_write_over_its_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(STREAM.read_bytes())
+    (tmp_path / "link.jsonl").symlink_to(source)
+    for output in (source, tmp_path / "." / "in.jsonl", tmp_path / "link.jsonl"):
+        result = newsbrief("stories", str(source), "-o", str(output))
+        assert_clean_failure(result)
+        assert "is the input" in result.stderr
+    assert source.read_bytes() == STREAM.read_bytes()
 
 
 @pytest.mark.slow

@@ -225,6 +225,24 @@ def test_client_mistakes_are_envelope_errors(store: Store) -> None:
     assert unknown_stream.status_code == 200 and unknown_stream.json() == {"stories": [], "cursor": 0}
 
 
+def test_a_naive_and_an_aware_time_of_one_instant_list_and_survive_a_restart(store: Store) -> None:
+    text = "Rescuers reached the flooded village on Monday. Officials said ten people were missing."
+    rows = [
+        {"id": "aware", "text": text, "published_at": "2024-03-04T10:00:00Z"},
+        {"id": "naive", "text": text, "published_at": "2024-03-04T10:00:00"},
+    ]
+    settings = store.settings()
+    with TestClient(create_app(settings)) as client:
+        posted = client.post("/v1/streams/tz/articles", json={"articles": rows})
+        listed = client.get("/v1/streams/tz/stories")
+    with TestClient(create_app(settings)) as client:  # a restart replays the stored articles
+        again = client.get("/v1/streams/tz/stories")
+    assert posted.status_code == 200 and listed.status_code == 200 and again.status_code == 200, listed.text
+    (story,) = again.json()["stories"]
+    assert story["article_ids"] == ["aware", "naive"]
+    assert story["first_seen"] == story["last_seen"] == "2024-03-04T10:00:00Z"
+
+
 def test_two_stores_on_one_database_take_turns_as_two_workers_would(store: Store) -> None:
     """Each store first replays what the other added, so the stories are those of one store."""
     one, two = StoryStore(store.settings()), StoryStore(store.settings())

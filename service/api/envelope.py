@@ -11,15 +11,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import INTERNAL_ERROR, DeadlineError, LimitExceededError, NewsbriefError
-
-log = structlog.get_logger("newsbrief.api")
+from service.errors import DeadlineError, LimitExceededError, NewsbriefError
 
 # a param echoes the caller's own key names: cut, so a 10 MB key is not sent back
 PARAM_CHARS = 200
@@ -113,8 +110,3 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         kind = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return envelope(exc.status_code, kind, str(exc.detail), headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled_error", error=repr(exc), request_id=getattr(request.state, "request_id", None))
-        return envelope(500, INTERNAL_ERROR, "the server failed to handle this request; it has been logged")

@@ -32,12 +32,17 @@ class StrictJsonRequest(Request):
 
 
 class StrictJsonRoute(APIRoute):
-    """FastAPI's documented hook for a custom Request class; the OpenAPI document is unchanged."""
+    """FastAPI's documented hook for a custom Request class; the OpenAPI document is unchanged. An
+    empty body is no JSON (FastAPI would report each required field missing instead)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        takes_body = self.body_field is not None
 
         async def strict(request: Request) -> Response:
-            return await handler(StrictJsonRequest(request.scope, request.receive))
+            strict_request = StrictJsonRequest(request.scope, request.receive)
+            if takes_body and not await strict_request.body():
+                raise ApiError(400, "invalid_json", "the body is empty; send a JSON object")
+            return await handler(strict_request)
 
         return strict

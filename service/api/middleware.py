@@ -9,7 +9,8 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import NewsbriefError
+from service.api.envelope import envelope
+from service.errors import INTERNAL_ERROR, NewsbriefError
 
 log = structlog.get_logger("newsbrief.access")
 
@@ -45,7 +46,11 @@ class CleanStartupFailure:
 
 
 class RequestContext:
-    """Take X-Request-ID (or make one), echo it, and log one structured line per request."""
+    """Take X-Request-ID (or make one), echo it, and log one structured line per request.
+
+    A failure no handler knows (a bug) is logged and answered 500 here, not by Starlette's
+    outermost middleware: that one re-raises after answering, and uvicorn then drops the
+    keep-alive connection under the client's next request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,6 +65,7 @@ class RequestContext:
         scope.setdefault("state", {})["request_id"] = request_id
         start = time.perf_counter()
         status = 500
+        started = False
         sent = 0
         received = 0
 
@@ -70,9 +76,9 @@ class RequestContext:
             return msg
 
         async def stamping_send(msg: Message) -> None:
-            nonlocal status, sent
+            nonlocal status, started, sent
             if msg["type"] == "http.response.start":
-                status = msg["status"]
+                status, started = msg["status"], True
                 msg["headers"] = [*msg.get("headers", []), (b"x-request-id", request_id.encode())]
             elif msg["type"] == "http.response.body":
                 sent += len(msg.get("body", b""))
@@ -80,6 +86,13 @@ class RequestContext:
 
         try:
             await self.app(scope, counting_receive, stamping_send)
+        except Exception as exc:
+            log.error("unhandled_error", error=repr(exc), request_id=request_id)
+            if started:  # too late to answer: the server closes the connection
+                raise
+            await envelope(500, INTERNAL_ERROR, "the server failed to handle this request; it has been logged")(
+                scope, counting_receive, stamping_send
+            )
         finally:
             extra: dict[str, Any] = scope["state"].get("log", {})
             log.info(
