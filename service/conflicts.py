@@ -62,6 +62,9 @@ _HEDGE_TOLERANCE = 0.2
 _SAME = 0.02
 # a sentence with more numbers than this is a table or a list of results, not a claim to compare
 _MAX_MENTIONS = 12
+# numbers weighed in one sentence at most (a mention holds one to three: "$5 million", "June 18,
+# 2023"); past it the sentence is a list of results or scores too, and its quantities are left out
+_MAX_NUMBERS = 4 * _MAX_MENTIONS
 # mentions of one `about` compared at most (their agreement is a square matrix: 2000² is 32 MB);
 # past it the rest are left out and the summary's notes say so
 _MAX_COMPARED = 2000
@@ -405,6 +408,7 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
     deaths = "dead" if any(w[2].lower() in _DEATHS for w in words) else ""
     found: list[Mention] = []
+    weighed = 0
     i = 0
     while i < len(words) and len(found) <= _MAX_MENTIONS:
         word = words[i][2]
@@ -442,6 +446,9 @@ def mentions(text: str, start: int, end: int, published: date | None = None) -> 
         if number is None:
             i += 1
             continue
+        weighed += 1
+        if weighed > _MAX_NUMBERS:
+            return []
         value, j = number
         if _in_range(text, words, i, j):
             i = j

@@ -54,6 +54,8 @@ def test_a_text_longer_than_a_sentence_states_no_quantity() -> None:
     assert [m.value for m in mentions(claim, 0, len(claim))] == [12.0]
     padded = claim + " " + "1." * LONGEST_SENTENCE
     assert mentions(padded, 0, len(padded)) == []
+    table = claim + " Scores: " + ", ".join(f"{n}-{n + 1}" for n in range(60)) + "."
+    assert mentions(table, 0, len(table)) == []  # past _MAX_NUMBERS numbers: a table, not a claim
 
 
 def test_dates_without_a_publication_date_compare_only_with_their_kind() -> None:
