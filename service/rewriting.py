@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from service.backends import Rewriter
 from service.errors import Fallback, ModelError
 from service.faithfulness import Unsupported, Verdict, check
+from service.records import unicode_text
 from service.result import Mode, RewriteReport, SelectedSentence
 from service.settings import FaithfulnessPolicy, RewriteMode
 
@@ -64,6 +65,10 @@ def apply(
         return _fallback(extractive, exc.reason, exc.message)
     except Exception as exc:  # a model failure must never cost the caller the brief
         return _fallback(extractive, Fallback.ERROR, f"the rewrite failed: {type(exc).__name__}: {str(exc)[:200]}")
+    try:
+        unicode_text(result.text)  # no encoder can write a lone surrogate: the brief could not be sent
+    except ValueError as exc:
+        return _fallback(extractive, Fallback.BAD_RESPONSE, f"the rewrite is not Unicode text: it {exc}")
     verdict = check(result.text, sources, threshold) if policy != "off" else Verdict(True, [])
     words = len(result.text.split())
     if words > max_words:

@@ -320,6 +320,19 @@ def test_a_server_that_stays_down_opens_the_circuit(
     assert summarizer.summarize(seed_articles, rewrite="auto").fallback_reason == Fallback.NOT_LOADED
 
 
+def test_a_trial_call_that_fails_oddly_still_ends(
+    serve: Callable[..., ModelServer], seed_articles: list[Article]
+) -> None:
+    """A Retry-After of "²" (a digit to str.isdigit, not to float) once escaped the breaker's
+    bookkeeping as a ValueError, leaving the trial in flight and the circuit open for good."""
+    server = serve(json_reply({}, 429, {"retry-after": "²"}), completion(COPIED))
+    settings = {"rewrite_retries": 0, "rewrite_breaker_failures": 1, "rewrite_breaker_reset_s": 0.1}
+    summarizer = Summarizer(Settings(rewrite_model=f"openai:{server.url}#m", **settings))
+    assert summarizer.summarize(seed_articles, rewrite="on").fallback_reason == Fallback.UNAVAILABLE
+    time.sleep(0.2)
+    assert summarizer.summarize(seed_articles, rewrite="on").mode == "abstractive"
+
+
 def test_the_circuit_closes_when_the_server_is_back(
     serve: Callable[..., ModelServer], seed_articles: list[Article]
 ) -> None:
@@ -376,6 +389,29 @@ def test_slow_servers_time_out_within_the_budget(
     assert time.monotonic() - start < 30  # hang guard: the budget is 1 s
 
 
+def late_byte(handler: BaseHTTPRequestHandler) -> None:
+    """Headers at once, one byte just before a 2 s budget ends, then silence (httpx's read timeout
+    restarts with each byte, so without the watchdog the read would wait a whole budget more)."""
+    handler.send_response(200)
+    handler.send_header("content-type", "application/json")
+    handler.end_headers()
+    handler.wfile.flush()
+    time.sleep(1.8)
+    handler.wfile.write(b" ")
+    handler.wfile.flush()
+    time.sleep(30)
+
+
+def test_a_byte_at_the_end_of_the_budget_does_not_extend_it(
+    serve: Callable[..., ModelServer], seed_articles: list[Article]
+) -> None:
+    server = serve(late_byte)
+    start = time.monotonic()
+    summary = rewrite_with(server.url, seed_articles, rewrite_timeout_s=2, rewrite_retries=0)
+    assert summary.fallback_reason == Fallback.TIMEOUT
+    assert time.monotonic() - start < 3.5  # 2 s of budget; without the watchdog ~3.8 s
+
+
 def test_the_request_deadline_bounds_the_rewrite(
     serve: Callable[..., ModelServer], seed_articles: list[Article]
 ) -> None:
@@ -416,6 +452,7 @@ def nested(depth: int) -> bytes:
         ),
         (json_reply({}, 202), Fallback.BAD_RESPONSE, "HTTP 202"),
         (completion(""), Fallback.UNFAITHFUL, "empty"),
+        (completion(COPIED + " \ud800"), Fallback.BAD_RESPONSE, "not Unicode text"),
         (completion("word " * 5000), Fallback.UNFAITHFUL, "not faithful"),
         (json_reply({"error": {"message": "bad key"}}, 401), Fallback.REJECTED, "HTTP 401"),
         (json_reply({"error": "grammar not supported"}, 400), Fallback.REJECTED, "grammar not supported"),

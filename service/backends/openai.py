@@ -11,7 +11,10 @@ llama.cpp server applies; set NEWSBRIEF_REWRITE_CONSTRAINT=off for servers that 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -48,8 +51,31 @@ class _Retryable(Exception):
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Delay-seconds only (an HTTP date or anything else is ignored: the backoff applies)."""
     value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+    return float(value) if value.isascii() and value.isdigit() else None  # "²".isdigit() is true too
+
+
+class _Watchdog:
+    """Shuts the response's socket at `deadline`, which ends a blocked read at once (as an error, or
+    as the end of a body that runs to the connection's close); `fired` tells the two apart."""
+
+    def __init__(self, response: httpx.Response, deadline: float) -> None:
+        stream = response.extensions.get("network_stream")
+        self._socket = stream.get_extra_info("socket") if stream is not None else None
+        self.fired = threading.Event()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._shut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _shut(self) -> None:
+        self.fired.set()
+        if isinstance(self._socket, socket.socket):
+            with contextlib.suppress(OSError):  # already closed
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def _describe(exc: Exception) -> str:
@@ -167,6 +193,9 @@ class OpenAIRewriter:
             else:
                 self.breaker.succeeded()
             raise
+        except BaseException:
+            self.breaker.failed()  # whatever went wrong, a trial call must end, or the circuit stays open
+            raise
         self.breaker.succeeded()
         return result
 
@@ -206,14 +235,26 @@ class OpenAIRewriter:
             if response.headers.get("content-encoding", "identity") != "identity":
                 raise ModelError("the model server sent a compressed answer", reason=Fallback.BAD_RESPONSE)
             data = bytearray()
-            for chunk in response.iter_raw():
-                data += chunk
-                if len(data) > MAX_RESPONSE_BYTES:
-                    raise ModelError(
-                        f"the model server's answer is over {MAX_RESPONSE_BYTES} bytes", reason=Fallback.BAD_RESPONSE
-                    )
-                if time.monotonic() > deadline:
-                    raise httpx.TimeoutException("the answer did not arrive in time")
+            # httpx's read timeout restarts with every byte: a byte just before the deadline and then
+            # silence would hold the read for another whole budget, so the socket is shut at the deadline
+            watchdog = _Watchdog(response, deadline)
+            try:
+                for chunk in response.iter_raw():
+                    data += chunk
+                    if len(data) > MAX_RESPONSE_BYTES:
+                        raise ModelError(
+                            f"the model server's answer is over {MAX_RESPONSE_BYTES} bytes",
+                            reason=Fallback.BAD_RESPONSE,
+                        )
+                    if time.monotonic() > deadline:
+                        raise httpx.TimeoutException("the answer did not arrive in time")
+            except httpx.TransportError:
+                if not watchdog.fired.is_set():
+                    raise
+            finally:
+                watchdog.cancel()
+            if watchdog.fired.is_set():  # what was read may be cut short
+                raise httpx.TimeoutException("the answer did not arrive in time")
             if response.status_code >= 400:
                 quoted = data[:_QUOTED_CHARS].decode("utf-8", "replace")
                 raise ModelError(
