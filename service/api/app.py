@@ -53,7 +53,9 @@ async def warm_up(state: AppState) -> None:
     # the limits lifted: a deployment with tiny limits must still warm every stage
     lifted = settings.model_copy(update={"max_articles": len(WARMUP), "max_article_chars": 10_000})
     warm = Summarizer(lifted, state.summarizer.representer)
-    await anyio.to_thread.run_sync(lambda: warm.summarize(WARMUP))
+    # extractive: the model is loaded (and a model server checked, in bounded time) below, once;
+    # a warm-up rewrite would load a second copy, or wait a whole rewrite budget on a silent server
+    await anyio.to_thread.run_sync(lambda: warm.summarize(WARMUP, rewrite="off"))
     rewriter = state.summarizer.rewriter
     if rewriter is None or settings.rewrite == "off":
         return
