@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -33,6 +34,7 @@ def give_back_memory() -> None:
     free pages of every arena, so a worker's RSS comes back near idle after a flood
     (docs/benchmarks.md). The trim is skipped where the C library has no malloc_trim."""
     textcache.forget()
+    gc.collect()  # garbage in reference cycles holds its pages until a full collection
     libc = ctypes.util.find_library("c")
     trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
     if trim is not None:
