@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,13 +37,15 @@ from service.result import (
     Summary,
     quoted,
 )
-from service.rewriting import Outcome, apply
 from service.salience import load_model
 from service.scoring import Scores, score, shortlist, weights
 from service.segmentation import split_sentences
 from service.selection import Pick, contenders, select
 from service.settings import OffTopicMode, RewriteMode, Settings
 from service.trimming import cut_spans, trim
+
+if TYPE_CHECKING:  # the rewrite and its faithfulness check are imported when a brief is rewritten
+    from service.rewriting import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +489,8 @@ class Summarizer:
         return request
 
     def _rewrite(self, work: Work, sentences: list[SelectedSentence], deadline: float | None) -> Outcome:
+        from service.rewriting import apply
+
         s = self.settings
         return apply(
             self.rewriter,
