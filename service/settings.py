@@ -167,7 +167,8 @@ class Settings(BaseSettings):
     # request bodies admitted at once per process, in bytes (the declared Content-Length; a chunked
     # body counts as max_body_bytes); one request is always admitted. Summarising costs ~30 bytes
     # of memory per body byte (a 10 MB article ~300 MB, benchmarks/hostile_http.py): two maximal
-    # bodies at once keep a worker under 1.5 GB, and on 2 cores more would only time out
+    # bodies are admitted at once (summarised in turn: service/api/gate.py), and on 2 cores more
+    # would only time out
     max_in_flight_bytes: int = Field(21 * 2**20, ge=1024)
     request_timeout_s: float = Field(30.0, gt=0)
     # a request body that sends no byte for this long is answered 408 and its connection closed

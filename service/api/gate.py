@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import gc
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -26,6 +27,11 @@ T = TypeVar("T")
 # once idle after this many body bytes, free heap pages go back to the OS (a trim scans the heap:
 # worth it after large bodies, not after every small request)
 _TRIM_AFTER_BYTES = 2**20
+# requests with bodies this large are summarised one at a time per process: under the GIL two at
+# once take as long as one after the other, and hold twice the memory (two 10 MB bodies at once:
+# peak ~0.8 GB and ~50 MiB of fragmented heap left after; one at a time ~0.5 GB and ~20 MiB,
+# benchmarks/hostile_http.py); smaller requests run beside them
+_ALONE_BYTES = 2**20
 
 
 def give_back_memory() -> None:
@@ -49,6 +55,7 @@ class Gate:
         self._busy = self._bytes = self._since_trim = 0
         self._lock = threading.Lock()
         self._limiter = anyio.CapacityLimiter(slots)
+        self._large = threading.Lock()
         self._in_flight = in_flight
 
     @property
@@ -63,7 +70,7 @@ class Gate:
             self._busy += 1
             self._bytes += weight
         self._in_flight.inc()
-        return Ticket(lambda: self._leave(weight))
+        return Ticket(weight, lambda: self._leave(weight))
 
     def _leave(self, weight: int) -> None:
         with self._lock:
@@ -78,13 +85,22 @@ class Gate:
             threading.Thread(target=give_back_memory, daemon=True).start()  # off the event loop
 
     async def run(self, ticket: Ticket, work: Callable[[], T], timeout_s: float) -> T:
-        """Run `work` in a worker thread (off the event loop) within `timeout_s` (TimeoutError)."""
+        """Run `work` in a worker thread (off the event loop) within `timeout_s` (TimeoutError); a
+        large request waits for the large one before it, within the same time."""
+        deadline = time.monotonic() + timeout_s
 
         def guarded() -> T:
             if not ticket.share():  # the request ended (timed out) before this thread started
                 raise DeadlineError("the request ended before its work started")
             try:
-                return work()
+                if ticket.size < _ALONE_BYTES:
+                    return work()
+                if not self._large.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    raise DeadlineError("the request's time ran out while a large request before it was summarised")
+                try:
+                    return work()
+                finally:
+                    self._large.release()
             finally:
                 ticket.release()
 
@@ -96,7 +112,8 @@ class Ticket:
     """One request's slot, held by the request and, while it runs, by its worker thread; the slot
     goes back to the gate when the last holder lets go."""
 
-    def __init__(self, on_free: Callable[[], None]) -> None:
+    def __init__(self, weight: int, on_free: Callable[[], None]) -> None:
+        self.size = weight  # the body's bytes: as admitted, then as read (the intake sets it)
         self._on_free = on_free
         self._lock = threading.Lock()
         self._holders = 1

@@ -160,7 +160,7 @@ class Intake:
             await self.refuse(send, body, refusal)
             return
         scope.setdefault("state", {})[TICKET] = ticket
-        guarded = _Guarded(self, body, send)
+        guarded = _Guarded(self, body, send, ticket)
         try:
             await self.app(scope, guarded.receive, guarded.send)
         except Exception:
@@ -176,8 +176,8 @@ class _Guarded:
     over the limit 413 (the app then sees a disconnect, and what it answers is dropped); an answer
     given before the body was read waits until the body is drained."""
 
-    def __init__(self, intake: Intake, body: Body, send: Send) -> None:
-        self.intake, self.body, self._send = intake, body, send
+    def __init__(self, intake: Intake, body: Body, send: Send, ticket: Ticket | None) -> None:
+        self.intake, self.body, self._send, self.ticket = intake, body, send, ticket
         self.refused = self.started = False
 
     async def receive(self) -> Message:
@@ -198,6 +198,8 @@ class _Guarded:
             if not self.started:
                 await self.intake.refuse(self._send, self.body, self.intake.too_large())
             return _DISCONNECT
+        if self.body.complete and self.ticket is not None:
+            self.ticket.size = self.body.received  # a chunked body was admitted as a maximal one
         return message
 
     async def send(self, message: Message) -> None:
