@@ -102,16 +102,17 @@ def _repeats(keys: Sequence[str]) -> set[int]:
             out.add(i)
     if sum(key.count(" ") >= _SHINGLE - 1 for key in keys) < 2:  # no line to be contained in another
         return out
-    words = [_WORD.findall(key) for key in keys]
+    # each distinct line once (a copy adds no run, and a page may repeat one line thousands of times)
+    words = {key: _WORD.findall(key) for key in keys}
     # each run of _SHINGLE words of a line (zip stops at the shortest: the last run ends the line)
-    shingles = [list(zip(*(w[j:] for j in range(_SHINGLE)), strict=False)) for w in words]
+    shingles = {key: list(zip(*(w[j:] for j in range(_SHINGLE)), strict=False)) for key, w in words.items()}
     longest: dict[tuple[str, ...], int] = {}  # the word count of the longest line holding a run
-    for i in sorted(range(len(words)), key=lambda i: len(words[i])):  # longer lines overwrite shorter ones
-        longest.update(dict.fromkeys(shingles[i], len(words[i])))
-    for i, (w, runs) in enumerate(zip(words, shingles, strict=True)):
-        if runs and min(map(longest.__getitem__, runs)) > len(w):
-            out.add(i)
-    return out
+    for key in sorted(words, key=lambda key: len(words[key])):  # longer lines overwrite shorter ones
+        longest.update(dict.fromkeys(shingles[key], len(words[key])))
+    contained = {
+        key for key, runs in shingles.items() if runs and min(map(longest.__getitem__, runs)) > len(words[key])
+    }
+    return out | {i for i, key in enumerate(keys) if key in contained}
 
 
 def is_furniture(sentence: str) -> bool:
@@ -200,12 +201,18 @@ def _furniture_lines(texts: Sequence[str], lines: Sequence[list[Span]], keys: Se
     copies: list[bool] = []
     vocabulary: list[set[str]] = []
     names: dict[str, set[str]] = {}
+    names_of: dict[str, set[str]] = {}  # each distinct line read once (a page may repeat one thousands of times)
     for text, doc_lines, doc_keys in zip(texts, lines, keys, strict=True):
         total = sum(map(len, doc_keys)) or 1
         in_shared = [k in shared for k in doc_keys]
         copies.append(sum(len(k) for k, s in zip(doc_keys, in_shared, strict=True) if s) >= _COPY_SHARE * total)
         # only the articles holding a shared line are read for names
-        line_names = [_names(text[a:b]) for a, b in doc_lines] if any(in_shared) else []
+        line_texts = (text[a:b] for a, b in doc_lines)
+        line_names = (
+            [names_of[t] if t in names_of else names_of.setdefault(t, _names(t)) for t in line_texts]
+            if any(in_shared)
+            else []
+        )
         vocabulary.append({w for found, s in zip(line_names, in_shared, strict=False) if not s for w in found})
         names.update((k, found) for k, found, s in zip(doc_keys, line_names, in_shared, strict=False) if s)
     out = set()
