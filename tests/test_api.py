@@ -326,6 +326,22 @@ def test_slow_summarizer_is_the_real_pipeline() -> None:
     assert time.perf_counter() - start < 30
 
 
+async def test_the_warm_up_does_not_rewrite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model is loaded once after the warm-up; a warm-up rewrite would load a second copy, or
+    wait a whole rewrite budget on a model server that does not answer."""
+    from service.backends.dummy import DummyRewriter
+
+    calls: list[int] = []
+    real = DummyRewriter.rewrite
+    monkeypatch.setattr(DummyRewriter, "rewrite", lambda self, *a: calls.append(1) or real(self, *a))
+    app = create_app(Settings(rewrite_model="dummy", rewrite="on"))
+    async for client in client_for(app):
+        assert (await client.get("/ready")).status_code == 200
+        assert calls == []
+        response = await client.post("/v1/summaries", json=seed_payload(rewrite="on"))
+        assert response.status_code == 200 and calls == [1]
+
+
 def test_the_warm_up_runs_every_stage(summarizer: Summarizer) -> None:
     """Conflicts and quotes load what they need on first use: the warm-up must reach them."""
     from service.api.app import WARMUP
