@@ -208,10 +208,13 @@ def seeds_request(**options: Any) -> dict[str, Any]:
 
 
 def busy_request(max_words: int) -> dict[str, Any]:
-    """One ~3 MB article made of a seed's paragraphs: it keeps the server busy for seconds."""
+    """One ~3 MB article made of a seed's paragraphs, each copy's lines numbered so that no line
+    repeats (cleaning reads a repeated line once): it keeps the server busy for seconds."""
     seed = sorted(SEEDS.glob("*.txt"))[4].read_text(encoding="utf-8")
-    paragraph = "\n".join(seed.splitlines()[:20]) + "\n"
-    return {"articles": [{"text": paragraph * (3_000_000 // len(paragraph))}], "options": {"max_words": max_words}}
+    lines = [line for line in seed.splitlines()[:20] if line.strip()]
+    size = sum(map(len, lines)) + len(lines)
+    copies = (f"Report {n}: {line}\n" for n in range(3_000_000 // size) for line in lines)
+    return {"articles": [{"text": "".join(copies)}], "options": {"max_words": max_words}}
 
 
 def assert_seeds_brief(body: dict[str, Any]) -> None:
