@@ -16,7 +16,16 @@ from hypothesis import strategies as st
 
 from service import Article, Settings, Summarizer
 from service.sets import InputLines, open_input
-from service.stories import StoryClusterer, cluster, hashed, stream_order
+from service.stories import (
+    _LEAD_CHARS,
+    _LEAD_WEIGHT,
+    _TITLE_WEIGHT,
+    StoryClusterer,
+    article_terms,
+    cluster,
+    hashed,
+    stream_order,
+)
 from service.story_briefs import read_stream, stories
 from tests.helpers import assert_clean_failure, newsbrief
 from tests.provenance import assert_traceable
@@ -271,3 +280,48 @@ def test_hashing_is_scikit_learns_feature_hasher(rows: list[dict[str, float]], f
     got = hashed(rows, features)
     assert got.shape == expected.shape
     assert (got != expected).nnz == 0
+
+
+def test_the_one_hash_without_a_32_bit_absolute_value_takes_scikit_learns_column(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import service.stories as features
+
+    monkeypatch.setattr(features.mmh3, "hash", lambda term, seed, signed: -(2**31))
+    for n in (16, 1000, 2**14, 2**20):
+        assert hashed([{"term": 1.0}], n).indices.tolist() == [(2**31 - 1 - (n - 1)) % n]
+
+
+def _terms_read_twice(article: Article) -> dict[str, float]:
+    """article_terms as it was before the body was read once: the body, then the lead again, then the title."""
+    import math
+
+    from service.representation import stemmed_terms
+    from service.stories import _names_and_numbers
+
+    body = article.text[:6000]
+    lead = body[: max(body.rfind(" ", 0, _LEAD_CHARS), 0)] if len(body) > _LEAD_CHARS else body
+    counts: dict[str, float] = {}
+    for text, weight in ((body, 1.0), (lead, _LEAD_WEIGHT - 1.0), (article.title or "", _TITLE_WEIGHT)):
+        for term in stemmed_terms(text):
+            counts[term] = counts.get(term, 0.0) + weight
+    tf = {term: 1.0 + math.log(count) for term, count in counts.items()}
+    tf.update(_names_and_numbers(f"{article.title or ''}\n{lead}"))
+    return tf
+
+
+_PIECES = st.sampled_from(
+    ["report", "reports", "the", "Dayton", "ΟΔΟΣ", "σ", "é", "\u0301a", "İstanbul", "5", "x_y", "—"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_PIECES, st.sampled_from([" ", "  ", "\n", "", ". "])), max_size=400), st.integers(0, 3))
+def test_the_body_read_once_as_lead_and_rest_gives_the_terms_of_reading_it_twice(
+    pieces: list[tuple[str, str]], title_words: int
+) -> None:
+    text = "".join(word + gap for word, gap in pieces) or "x"
+    article = Article(id="a", title=" ".join(word for word, _ in pieces[:title_words]) or None, text=text)
+    assert list(article_terms(article).items()) == list(_terms_read_twice(article).items())  # same order too
+    long = Article(id="b", text=text * (7000 // len(text) + 1))  # past the lead and the body's limit
+    assert list(article_terms(long).items()) == list(_terms_read_twice(long).items())
