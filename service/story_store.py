@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -73,6 +74,8 @@ _MIGRATIONS = (
 # a writer waits this long for another's transaction on the same stream before the request fails (503);
 # the request deadline (NEWSBRIEF_REQUEST_TIMEOUT_S, 30 s by default) bounds the wait anyway
 _LOCK_WAIT_S = 30.0
+# SQLite: pause between tries to switch a new file to WAL while another connection holds it
+_RETRY_S = 0.05
 # PostgreSQL: a server that does not answer within this is unavailable (503), not a hung request
 _CONNECT_TIMEOUT_S = 10
 # PostgreSQL advisory locks are (int, int) pairs shared by every client of the database: the first
@@ -151,7 +154,17 @@ class SqliteDatabase(Database):
             raise StoreError(f"the stream store {self} cannot be opened: {exc}") from None
 
     def begin_migration(self, db: Connection) -> int:
-        db.execute("PRAGMA journal_mode = WAL")
+        # switching a new file to WAL needs it alone, and SQLite answers "database is locked" at once
+        # instead of waiting its busy timeout: two workers opening a new store at the same moment retry
+        deadline = time.monotonic() + _LOCK_WAIT_S
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+                break
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(_RETRY_S)
         db.execute("BEGIN IMMEDIATE")
         return int(db.execute("PRAGMA user_version").fetchone()[0])
 

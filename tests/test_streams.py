@@ -301,3 +301,17 @@ def test_two_replicas_writing_one_stream_at_once_lose_and_duplicate_nothing(stor
         groups.setdefault(p.story_id, set()).add(p.id.rsplit("-", 1)[0])
     assert sorted(sorted(ids) for ids in groups.values()) == sorted(sorted(event) for event in EVENTS)
     assert late[0].story_id == story_of[f"{rows[0].id}-0"]
+
+
+def test_a_new_sqlite_store_held_by_another_connection_is_waited_for(tmp_path: Path) -> None:
+    """Switching a new file to WAL fails at once while another connection holds it (SQLite ignores
+    its busy timeout there): two workers opening a new store at one moment once lost a request."""
+    path = tmp_path / "streams.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE held (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO held VALUES (1)")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    placed = StoryStore(Settings(streams_path=path)).add("news", [Article.model_validate(articles()[0])])
+    other.close()
+    assert len(placed) == 1 and not placed[0].duplicate
