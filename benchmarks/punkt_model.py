@@ -1,4 +1,4 @@
-"""Derive service/data/punkt_en.json.gz and punkt_en_line.json.gz from nupunkt-rs's English model
+"""Derive service/data/punkt_en_line.json.gz from nupunkt-rs's English model
 (MIT, (c) the nupunkt authors).
 
     python benchmarks/punkt_model.py
@@ -18,9 +18,9 @@ change that decision is dropped here, so the pruned model splits every text exac
   only in training, or a frequent starter, keeps them);
 - the file name of provided abbreviations (only the decider's explanations print it).
 
-punkt_en.json.gz holds for any text; punkt_en_line.json.gz for text without a newline, where the
-whitespace term has fewer values (no newline or paragraph break after a token), so it keeps about
-half the counts: service/segmentation.py gives it the cleaned lines the summarizer splits.
+The model holds for text without a newline, where the whitespace term has fewer values (no newline
+or paragraph break after a token), so it keeps about half the counts of one for any text:
+service/segmentation.py reads a paragraph's soft line breaks as spaces.
 
 tests/test_segmentation.py compares the pruned model with the default on the test data.
 """
@@ -161,10 +161,8 @@ class _Decider:
         return needed
 
 
-# evaluate_whitespace's weights that a token ending in . ! or ? can get (after a provided abbreviation
-# also times 0.1): paragraph break, double space, newline, paragraph start, line start, none
-ANY_TEXT = [1.5, 0.4 + 0.1 * _PR, 0.3 + 0.1 * _PR, 0.6, 0.3 + 0.2 * _PR, 0.0]
-# in one line: double space, the line's first token, none
+# evaluate_whitespace's weights that a token ending in . ! or ? can get in one line (after a provided
+# abbreviation also times 0.1): double space, the line's first token, none
 ONE_LINE = [0.4 + 0.1 * _PR, 0.6, 0.0]
 
 
@@ -203,17 +201,16 @@ def main() -> None:
         path = Path(folder) / "model.json.gz"
         nupunkt_rs.load_default_model().save(str(path))
         data = gzip.decompress(path.read_bytes())
-    for name, whitespace in (("punkt_en.json.gz", ANY_TEXT), ("punkt_en_line.json.gz", ONE_LINE)):
-        model = prune(json.loads(data), whitespace)
-        counts = sum(len(s["collocation_counts"]) for s in model["token_stats"].values())
-        target = DATA / name
-        # compact separators: nupunkt-rs holds the whole JSON text while it parses it
-        target.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":")).encode(), mtime=0))
-        print(
-            f"{target}: {target.stat().st_size:,} bytes; {counts:,} collocation counts, "
-            f"{len(model['token_stats']):,} word types' statistics, "
-            f"{len(model['ortho_context']):,} orthographic contexts"
-        )
+    model = prune(json.loads(data), ONE_LINE)
+    counts = sum(len(s["collocation_counts"]) for s in model["token_stats"].values())
+    target = DATA / "punkt_en_line.json.gz"
+    # compact separators: nupunkt-rs holds the whole JSON text while it parses it
+    target.write_bytes(gzip.compress(json.dumps(model, separators=(",", ":")).encode(), mtime=0))
+    print(
+        f"{target}: {target.stat().st_size:,} bytes; {counts:,} collocation counts, "
+        f"{len(model['token_stats']):,} word types' statistics, "
+        f"{len(model['ortho_context']):,} orthographic contexts"
+    )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,17 @@ _COPY_SHARE = 0.5
 # numbers occur in their other lines
 _ON_TOPIC = 0.5
 _SENTENCE_STARTS = frozenset(LEXICON.sentence_starts)
+_LINE = re.compile(r"[^\n\r\u2028\u2029]+")
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\u2028\u2029]")
+# the first word of a line, after opening quotes and brackets: "and", "(and" go on a sentence
+_FIRST_WORD = re.compile(r"[\"'“‘(\[]*(\w+)")
+_TOKEN = re.compile(r"\S+")
+# hard wraps are between these widths (terminals and e-mail: 60-80 columns): a text with a longer
+# line is not hard-wrapped, and one whose lines are all shorter is headings or a list
+_WRAP_MIN, _WRAP_WIDTH = 40, 160
+# a wrapped line falls short of the width by less than the next word (news words are under ~12
+# letters): a line this close below the longest shows that the longest is the width, not a headline
+_WRAP_SLACK = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +72,7 @@ class CleanArticle:
 def _lines(text: str) -> list[Span]:
     """Non-blank lines as (start, end) offsets with surrounding whitespace trimmed."""
     out: list[Span] = []
-    for m in re.finditer(r"[^\n\r\u2028\u2029]+", text):
+    for m in _LINE.finditer(text):
         start, end = m.start(), m.end()
         while start < end and text[start].isspace():
             start += 1
@@ -70,6 +81,49 @@ def _lines(text: str) -> list[Span]:
         if end > start:
             out.append((start, end))
     return out
+
+
+def _wrap_width(text: str, lines: Sequence[Span]) -> int:
+    """The width a hard-wrapped text was broken at, else 0: its longest line, when that is from
+    `_WRAP_MIN` to `_WRAP_WIDTH` characters and two or more lines without end punctuation (broken
+    inside a sentence) come within `_WRAP_SLACK` of it. A page whose paragraphs are lines has longer
+    lines, or few lines of one length."""
+    width = max((b - a for a, b in lines), default=0)
+    if not _WRAP_MIN <= width <= _WRAP_WIDTH:
+        return 0
+    broken = sum(b - a >= width - _WRAP_SLACK and final_mark(text[a:b]) not in _SENTENCE_END for a, b in lines)
+    return width if broken >= 2 else 0
+
+
+def paragraphs(text: str) -> list[Span]:
+    """The text's paragraphs: its non-blank lines, joined where a line break is a hard wrap inside a
+    paragraph (wire copy, e-mail and plain-text files break lines at a fixed width), so that a
+    sentence is never cut at a line end. A break after a line without end punctuation is a wrap
+    when the next line goes on with a lower-case word; in a wrapped text (`_wrap_width`), any break
+    is when the next line goes on in lower case or its first word would not have fitted on the line
+    ("where Mr.\nQin"): a paragraph's last line is short. A heading that fills the width to within
+    a word of it reads as wrapped. Never before a list item."""
+    lines = _lines(text)
+    width = _wrap_width(text, lines)
+    out: list[Span] = []
+    for i, (start, end) in enumerate(lines):
+        if i and _wraps(text, lines[i - 1], (start, end), width):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _wraps(text: str, line: Span, following: Span, width: int) -> bool:
+    """Whether the break between `line` and the `following` line is a wrap (see `paragraphs`)."""
+    if len(_LINE_BREAK.findall(text, line[1], following[0])) != 1 or BOILERPLATE.bullet.match(text, *following):
+        return False  # a blank line between, or a list item
+    first = _FIRST_WORD.match(text, *following)
+    ended = final_mark(text[line[0] : line[1]]) in _SENTENCE_END
+    if first is not None and first.group(1).islower():
+        return bool(width) or not ended
+    token = _TOKEN.match(text, *following)  # the next line opens with it: it did not fit on this one
+    return bool(width) and token is not None and line[1] - line[0] + 1 + len(token.group()) > width
 
 
 def line_key(line: str) -> str:
@@ -137,7 +191,7 @@ def readable_sentences(text: str, paragraphs: Sequence[Sequence[Span]]) -> list[
 
 
 def _keyed_lines(text: str) -> tuple[list[Span], list[str]]:
-    lines = _lines(text)
+    lines = paragraphs(text)
     return lines, [line_key(text[a:b]) for a, b in lines]
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from service.cleaning import paragraphs
 from service.lexicon import LEXICON, alternation
 from service.quotes import wording
 from service.representation import TfidfRepresenter
@@ -96,7 +97,7 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
     for date in _DATE.findall(rewrite):
         if date.lower() not in words:
             problems[date, "date not in the sources"] = None
-    rewrite_sentences = [rewrite[a:b] for a, b in split_sentences(rewrite, [(0, len(rewrite))])]
+    rewrite_sentences = [rewrite[a:b] for a, b in split_sentences(rewrite, paragraphs(rewrite))]
     named = [(name, _tokens(name)) for sentence in rewrite_sentences for name in names(sentence)]
     found = _found({w for _, tokens in named for w in _windows(tokens) if tokens}, source_tokens)
     for name, tokens in named:
@@ -108,7 +109,7 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
     for quotation in QUOTATION.findall(rewrite):
         if f" {wording(quotation)} " not in spaced:
             problems[quotation, "quotation not in the sources word for word"] = None
-    source_sentences = [t[a:b] for t in sources for a, b in split_sentences(t, [(0, len(t))])]
+    source_sentences = [t[a:b] for t in sources for a, b in split_sentences(t, paragraphs(t))]
     if rewrite_sentences and source_sentences:
         vectors = TfidfRepresenter().represent([*rewrite_sentences, *source_sentences]).sentences
         n = len(rewrite_sentences)

@@ -27,6 +27,8 @@ class Lexicon:
     attribution_words: tuple[str, ...]
     negations: tuple[str, ...]
     lowercase_abbreviations: tuple[str, ...]
+    boundary_starters: tuple[str, ...]
+    continuing_abbreviations: tuple[str, ...]
     query_instructions: tuple[str, ...]
     sentence_starts: tuple[str, ...]
     function_words: tuple[str, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -11,6 +12,23 @@ from service.scoring import PARTS
 
 Mode = Literal["extractive", "abstractive"]
 CLIP_MARK = "…"  # follows a sentence cut at a word boundary to fit the budget
+# a line break inside a sentence (a hard-wrapped source), with the spaces around it
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029]")
+# a word broken after its hyphen at a line end ("high-\nlevel"), not a spaced dash ("said -\nthe")
+_BROKEN_WORD = re.compile(r"\w-$")
+
+
+def _one_line(text: str) -> str:
+    """The text with each line break and the spaces around it read as one space, or as none after
+    a hyphen that ends a word ("high-\nlevel" is "high-level")."""
+    lines = [line.strip() for line in _LINE_BREAK.split(text)]
+    if len(lines) == 1:
+        return text
+    out = [lines[0]]
+    for line in lines[1:]:
+        if line:
+            out.append(line if _BROKEN_WORD.search(out[-1]) else " " + line)
+    return "".join(out)
 
 
 def _score_schema(schema: dict[str, Any]) -> None:
@@ -71,8 +89,8 @@ class SelectedSentence(BaseModel):
 
     @property
     def wording(self) -> str:
-        """How the brief words it: the text, and the clip mark when it was cut."""
-        return self.text + (CLIP_MARK if self.clipped else "")
+        """How the brief words it: the text on one line, and the clip mark when it was cut."""
+        return _one_line(self.text) + (CLIP_MARK if self.clipped else "")
 
 
 class Budget(BaseModel):

@@ -10,19 +10,36 @@ own offset mapping searches the whole text once per sentence (quadratic).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol
 
 from service.languages import language
-from service.lexicon import LEXICON
+from service.lexicon import LEXICON, alternation
 
-# A lower-case word of three letters or more, a period, then a capital: a sentence boundary the
-# model may miss when it takes the word for an abbreviation (its list comes from legal text, where
-# "law." is one), unless the word is a known lower-case abbreviation.
-_MISSED_BOUNDARY = re.compile(r"\b(?P<word>[a-z]{3,})\.[\"”’']?(?=\s+[\"“‘']?[A-Z])")
+# Sentence boundaries the English model misses, as it takes the word before the period for an
+# abbreviation: a lower-case word of three letters or more before a capital (its list comes from
+# legal text, where "law." is one), unless a known lower-case abbreviation; and any word before a
+# word that only opens sentences ("in the U.S. How", "Co. It"), unless a title or "e.g.".
+_MISSED_BOUNDARY = re.compile(
+    r"\b(?P<word>[a-z]{3,})\.[\"”’']?(?=\s+[\"“‘']?[A-Z])"
+    rf"|(?<!\S)[\"“‘(]*+(?P<token>\S+?)\.(?=\s+{alternation(LEXICON.boundary_starters)}\b)"
+)
 _ABBREVIATIONS = frozenset(LEXICON.lowercase_abbreviations)
+_CONTINUING = frozenset(LEXICON.continuing_abbreviations)
+# line breaks inside a paragraph are soft (cleaning joins the lines of a hard-wrapped one): the
+# segmenters read them as spaces, which keeps every offset
+_SOFT_BREAKS = str.maketrans(dict.fromkeys("\n\r\x0b\x0c\x85\u2028\u2029", " "))
+# a list item's marker ("1.", "1)", "1.)", "a.", "• 9.", "⁃9.") before the item's first letter
+_BULLETS = "•⁃◦▪‣*-"
+_LIST_MARKER = re.compile(
+    rf"(?<!\S)[{_BULLETS}]?\s?(?:(?P<number>\d{{1,3}})|(?P<letter>[a-z]))(?:\.\)|\)|\.)(?=\s+(?P<next>[^\W\d_]))"
+)
+_MARKER = re.compile(rf"[{_BULLETS}]?\s?(?:\d{{1,3}}|[a-z])(?:\.\)|\)|\.)(?!\S)")
+_CLOSER = re.compile("[\"'”’»)\\]]")
+# a sentence's first word, after opening quotes and brackets
+_FIRST_WORD = re.compile(r"[\"'“‘(\[]*([^\W\d_]+)")
 
 
 class _Tokenizer(Protocol):
@@ -30,14 +47,13 @@ class _Tokenizer(Protocol):
 
 
 @cache
-def _tokenizer(one_line: bool) -> _Tokenizer:
-    """nupunkt-rs's English model less every count and context that cannot change a decision, made
-    by benchmarks/punkt_model.py: data/punkt_en.json.gz for any text (~140 MiB peak to load instead
-    of ~290), data/punkt_en_line.json.gz for text without a newline (~85 MiB), the same splits."""
+def _tokenizer() -> _Tokenizer:
+    """nupunkt-rs's English model less every count and context that cannot change a decision on text
+    without a newline (~85 MiB peak to load instead of ~290, the same splits), made by
+    benchmarks/punkt_model.py: paragraphs reach it with their soft line breaks read as spaces."""
     import nupunkt_rs
 
-    name = "punkt_en_line.json.gz" if one_line else "punkt_en.json.gz"
-    with resources.as_file(resources.files("service").joinpath("data", name)) as path:
+    with resources.as_file(resources.files("service").joinpath("data", "punkt_en_line.json.gz")) as path:
         tokenizer: _Tokenizer = nupunkt_rs.SentenceTokenizer(nupunkt_rs.Parameters.load(str(path)))
     return tokenizer
 
@@ -100,8 +116,7 @@ def _char_spans(text: str, rules: str) -> Iterator[tuple[int, int]]:
     if rules != "punkt":
         yield from _rule_spans(text, rules)
         return
-    # the summarizer's cleaned lines never hold a newline: only the line model is loaded for them
-    spans = _tokenizer("\n" not in text).tokenize_spans(text)
+    spans = _tokenizer().tokenize_spans(text)
     if text.isascii():
         yield from spans
         return
@@ -157,23 +172,86 @@ def _boundaries(part: str, start: int, end: int, rules: str) -> Iterator[tuple[i
         yield start, end
         return
     for match in _MISSED_BOUNDARY.finditer(part, start, end):
-        if match.group("word") not in _ABBREVIATIONS:
+        word = match.group("word")
+        if word not in _ABBREVIATIONS if word else match.group("token").lower() not in _CONTINUING:
             yield start, match.end()
             start = match.end()
     yield start, end
 
 
+def _marker_value(match: re.Match[str]) -> tuple[bool, int]:
+    number = match.group("number")
+    return (True, int(number)) if number else (False, ord(match.group("letter")))
+
+
+def _list_items(part: str) -> Iterator[tuple[int, int]]:
+    """A paragraph that opens with a list marker and goes on with the next markers in order ("1. …
+    2. …", "a) … b) …", each before a capital): its items; else the whole paragraph. A marker out of
+    order ("He wants 1) lower taxes") is no item."""
+    first = _LIST_MARKER.match(part, len(part) - len(part.lstrip()))
+    if first is None or not first.group("next").isupper():
+        yield 0, len(part)
+        return
+    kind, value = _marker_value(first)
+    start = 0
+    for match in _LIST_MARKER.finditer(part, first.end()):
+        if _marker_value(match) == (kind, value + 1) and match.group("next").isupper():
+            yield start, match.start()
+            start, value = match.start(), value + 1
+    yield start, len(part)
+
+
+def _joined(part: str, sentences: Iterable[tuple[int, int]], rules: str) -> Iterator[tuple[int, int]]:
+    """Sentences as a reader bounds them, trimmed of whitespace: a piece without a letter or digit
+    goes with the sentence before it when it closes a quotation or ends the paragraph (“... complex.
+    . . . .”), else with the one after it (". . . The practice"); a bare list marker ("1.") goes with
+    the sentence after it; in English a sentence that goes on with a lower-case word (not a marker) ("Yahoo! in …",
+    "what I mean... see") goes with the one before (Greek and Kazakh may open one so)."""
+    held: tuple[int, int] | None = None
+    lead: int | None = None  # where punctuation waiting for the next sentence starts
+    for start, end in sentences:
+        piece = part[start:end]
+        start, end = start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
+        if start >= end:
+            continue
+        if not _ALNUM.search(part, start, end):
+            if held is not None and lead is None and _CLOSER.search(part, start, end):
+                held = (held[0], end)
+            elif lead is None:
+                lead = start
+            continue
+        start, lead = start if lead is None else lead, None
+        first = _FIRST_WORD.match(part, start, end)
+        if held is not None and (
+            _MARKER.fullmatch(part, *held)
+            or (
+                rules == "punkt"
+                and first is not None
+                and first.group(1).islower()
+                and not _MARKER.match(part, start, end)
+            )
+        ):
+            held = (held[0], end)
+            continue
+        if held is not None:
+            yield held
+        held = (start, end)
+    if held is not None:
+        yield held if lead is None else (held[0], len(part.rstrip()))
+
+
 def split_sentences(text: str, spans: Sequence[tuple[int, int]], lang: str = "en") -> Iterator[tuple[int, int]]:
-    """Yield (start, end) offsets into `text` of every sentence inside the given spans, trimmed,
-    split by the rules of language `lang`."""
+    """Yield (start, end) offsets into `text` of every sentence inside the given spans (paragraphs:
+    a line break inside one is soft), trimmed, split by the rules of language `lang`."""
     rules = language(lang).rules
     if rules != "punkt" and sum(end - start for start, end in spans) > RULE_MAX_CHARS:
         rules = "plain"
     for span_start, span_end in spans:
-        part = text[span_start:span_end]
-        for start, end in (b for piece in _pieces(part, rules) for b in _boundaries(part, *piece, rules)):
-            sentence = part[start:end]
-            stripped = sentence.strip()  # str methods: a 100 KB run of whitespace costs no Python loop
-            start += len(sentence) - len(sentence.lstrip())
-            if _ALNUM.search(stripped):
-                yield span_start + start, span_start + start + len(stripped)
+        part = text[span_start:span_end].translate(_SOFT_BREAKS)
+        found = (
+            bound
+            for a, z in _list_items(part)
+            for start, end in _pieces(part[a:z], rules)
+            for bound in _boundaries(part, a + start, a + end, rules)
+        )
+        yield from ((span_start + start, span_start + end) for start, end in _joined(part, found, rules))

@@ -5,13 +5,16 @@ Every furniture example here is written for these tests (none is copied from a r
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from service import Summarizer
 from service.boilerplate import BOILERPLATE
-from service.cleaning import clean, clean_set, is_furniture
+from service.cleaning import clean, clean_set, is_furniture, paragraphs
 from service.records import Article
 from service.summarizer import segment_all
+from tests.provenance import assert_traceable
 
 BOILERPLATE_IN_SEEDS = ("Comments (0)", "Read More", "Additional reporting", "far-fetched", "Indian Ocean")
 BODY = "The council voted on Tuesday to build a new bridge over the river, officials said."
@@ -281,3 +284,85 @@ def test_spans_point_into_the_original_text(seed_articles: list[Article]) -> Non
         for start, end in clean(article.text).spans:
             assert 0 <= start < end <= len(article.text)
             assert article.text[start:end] == article.text[start:end].strip()
+
+
+WRAPPED = (
+    "Bridge vote passes\n"
+    "The council voted on Tuesday to build a new bridge over the river, and\n"
+    "officials said work would start in the spring. The bridge will cost about\n"
+    "40 million dollars and take two years to build, the mayor told the U.S.\n"
+    "broadcaster. She said the old crossing would stay open while it is built.\n"
+    "\n"
+    "Residents who opposed the plan said they would take the council to court\n"
+    "over the decision.\n"
+)
+
+
+def test_a_hard_wrapped_article_is_read_in_whole_sentences() -> None:
+    """Wire copy and e-mail break lines at a fixed width: a sentence goes on across a line break,
+    and no line of it is taken for a heading (which would drop it) or a sentence of its own."""
+    assert readable(WRAPPED) == [
+        [
+            "The council voted on Tuesday to build a new bridge over the river, and\n"
+            "officials said work would start in the spring.",
+            "The bridge will cost about\n40 million dollars and take two years to build, the mayor told the U.S.\n"
+            "broadcaster.",
+            "She said the old crossing would stay open while it is built.",
+            "Residents who opposed the plan said they would take the council to court\nover the decision.",
+        ]
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bridge vote passes\nThe council voted on Tuesday to build a new bridge.",  # a headline, then the story
+        f"{BODY}\n{MORE}",  # a paragraph a line
+        f"The plan has three parts:\n- a new bridge\n- a road\n{BODY}",  # a list
+        f"{BODY}\n\n{MORE}",  # a blank line between
+        f"A short line without end punctuation\n{BODY}\nAnother short line here\n{MORE}",  # headings, not a width
+    ],
+)
+def test_lines_that_are_not_wrapped_stay_apart(text: str) -> None:
+    lines = [line for line in text.splitlines() if line]
+    assert [text[a:b] for a, b in paragraphs(text)] == lines
+
+
+def test_a_line_going_on_in_lower_case_is_joined_whatever_its_width() -> None:
+    text = "Schwangere Frauen sollten während der \nersten drei Monate Folsäure nehmen."
+    assert [text[a:b] for a, b in paragraphs(text)] == [text]
+
+
+def wrap(text: str, width: int, apart: str) -> str:
+    return apart.join(textwrap.fill(paragraph, width) for paragraph in text.splitlines() if paragraph)
+
+
+@pytest.mark.parametrize(("width", "apart"), [(60, "\n\n"), (72, "\n\n"), (100, "\n\n"), (72, "\n"), (100, "\n")])
+def test_hard_wrapped_seeds_give_the_seeds_brief(
+    summarizer: Summarizer, seed_articles: list[Article], width: int, apart: str
+) -> None:
+    """The seeds wrapped at a terminal's width read as the seeds: the same brief, every sentence an
+    exact span of its wrapped article, and none cut at a line end. (With paragraphs apart by a line
+    break alone, a heading that fills the width to within a word reads as wrapped: the seeds have
+    one of 59 characters, so that case is not run at 60.)"""
+    wrapped = [Article(id=a.id, text=wrap(a.text, width, apart)) for a in seed_articles]
+    plain, rewrapped = summarizer.summarize(seed_articles), summarizer.summarize(wrapped)
+    assert rewrapped.brief == plain.brief
+    assert [(s.doc_id, s.index) for s in rewrapped.sentences] == [(s.doc_id, s.index) for s in plain.sentences]
+    texts = {a.id: a.text for a in wrapped}
+    for sentence in rewrapped.sentences:
+        assert_traceable(sentence, texts[sentence.doc_id])
+
+
+def test_a_wrapped_sentence_reads_on_one_line_in_the_brief(summarizer: Summarizer) -> None:
+    """The brief rejoins a sentence's lines: a line break is a space, or none after a word's hyphen;
+    the sentence's `text` stays the exact source span."""
+    text = (
+        "The two ministers agreed on Monday to restore high-\nlevel talks between their governments, and\n"
+        "officials said -\nwithout giving a date - that a summit would follow in the spring of next\n"
+        "year. Both sides said the talks would cover trade, climate and security in the region."
+    )
+    summary = summarizer.summarize([Article(id="a", text=text)], max_words=60)
+    assert "restore high-level talks" in summary.brief and "officials said - without" in summary.brief
+    assert "\n" not in summary.brief
+    assert all(text[s.char_start : s.char_end] == s.text for s in summary.sentences)

@@ -16,6 +16,7 @@ import pytest
 
 from service import Article, Settings, Summarizer
 from service.api import create_app
+from service.cleaning import paragraphs
 from service.errors import EmptyInputError, InputError
 from service.languages import LANGUAGES, clip, count_words, detect, majority, normalise, stopwords, terms
 from service.segmentation import split_sentences
@@ -147,14 +148,16 @@ def test_detection_never_fails(text: str) -> None:
 
 
 def _golden_score() -> dict[str, tuple[int, int]]:
-    """Per language: golden cases whose sentences (whitespace collapsed) are split exactly so, of all."""
+    """Per language: golden cases whose sentences (whitespace collapsed) are split exactly so, of all,
+    each text split as the summarizer splits an article: its paragraphs (cleaning joins hard-wrapped
+    lines), then their sentences."""
     right: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for case in GOLDEN:
         if case.get("upstream_xfail"):
             continue
         text = case["text"]
-        found = [" ".join(text[a:b].split()) for a, b in split_sentences(text, [(0, len(text))], case["lang"])]
+        found = [" ".join(text[a:b].split()) for a, b in split_sentences(text, paragraphs(text), case["lang"])]
         right[case["lang"]] += found == [" ".join(s.split()) for s in case["sentences"]]
         total[case["lang"]] += 1
     return {lang: (right[lang], total[lang]) for lang in total}
@@ -163,9 +166,11 @@ def _golden_score() -> dict[str, tuple[int, int]]:
 def test_golden_segmentation_meets_the_target_in_every_language_with_enough_cases() -> None:
     scores = _golden_score()
     assert set(scores) <= set(LANGUAGES)
-    below = {lang: f"{r}/{n}" for lang, (r, n) in scores.items() if lang != "en" and n >= 20 and r / n < GOLDEN_TARGET}
-    # German misses 3 of 35 (list items across lines, a "z. B." the gold re-spaced): 91 %, pySBD's own score
-    assert below == {"de": "32/35"}
+    assert {lang: f"{r}/{n}" for lang, (r, n) in scores.items() if r / n < GOLDEN_TARGET} == {}
+    # what each language with 20+ cases still misses: English "N°. 1026.253.553." and ". . . I didn't";
+    # Danish sentences without a space after the period; German a "z. B." the gold re-spaced; Spanish
+    # a line of underscores the gold counts as a sentence
+    assert {lang: n - r for lang, (r, n) in scores.items() if r < n} == {"en": 2, "da": 1, "de": 1, "es": 1}
 
 
 @pytest.mark.parametrize("lang", ["de", "ru", "zh", "ar"])

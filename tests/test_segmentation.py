@@ -48,9 +48,9 @@ def test_punctuation_only_is_not_a_sentence() -> None:
 
 
 def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
-    """data/punkt_en.json.gz and punkt_en_line.json.gz drop what cannot change a decision
-    (benchmarks/punkt_model.py): on the seeds, pySBD's English golden cases and the trimming corpus
-    they must split exactly as the full model, the line model each line without its newline."""
+    """data/punkt_en_line.json.gz drops what cannot change a decision on text without a newline
+    (benchmarks/punkt_model.py): on the lines of the seeds, pySBD's English golden cases and the
+    trimming corpus it must split exactly as the full model."""
     import nupunkt_rs
 
     from service.segmentation import _tokenizer
@@ -61,7 +61,35 @@ def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
     texts += [case["text"] for case in golden if case["lang"] == "en"]
     texts.append(" ".join(json.loads(line)["sentence"] for line in (data / "trimming.jsonl").open(encoding="utf-8")))
     lines = [line for text in texts for line in text.splitlines() if line.strip()]
-    assert any("\n" in text for text in texts)
     full = nupunkt_rs.create_default_tokenizer()
-    assert [_tokenizer(False).tokenize_spans(t) for t in texts] == [full.tokenize_spans(t) for t in texts]
-    assert [_tokenizer(True).tokenize_spans(t) for t in lines] == [full.tokenize_spans(t) for t in lines]
+    assert [_tokenizer().tokenize_spans(t) for t in lines] == [full.tokenize_spans(t) for t in lines]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a word with a period before a word that only opens sentences ends one, unless a title or "e.g."
+        ("I live in the U.S. How about you?", ["I live in the U.S.", "How about you?"]),
+        ("They signed with Pitt, Briggs & Co. It closed.", ["They signed with Pitt, Briggs & Co.", "It closed."]),
+        ("We met Mr. He and Gen. The Duke today.", ["We met Mr. He and Gen. The Duke today."]),
+        ("Use a tool, e.g. The Hammer, for this.", ["Use a tool, e.g. The Hammer, for this."]),
+        ("We saw Albert I. Jones today.", ["We saw Albert I. Jones today."]),
+        # a sentence does not open in lower case
+        ("She works at Yahoo! in the accounting department.", ["She works at Yahoo! in the accounting department."]),
+        # punctuation alone is no sentence, and is not lost either
+        ("He said “it will be less complex. . . .”", ["He said “it will be less complex. . . .”"]),
+        ("It was weakened. . . . The practice went on.", ["It was weakened.", ". . . The practice went on."]),
+        # a list run on one line: items in order, each before a capital
+        ("1. The first item 2. The second item", ["1. The first item", "2. The second item"]),
+        ("a) Buy milk b) Sell eggs", ["a) Buy milk", "b) Sell eggs"]),
+        ("He wants 1) lower taxes and 2) fewer rules.", ["He wants 1) lower taxes and 2) fewer rules."]),
+        ("1. The plan 3. Nothing else", ["1. The plan 3. Nothing else"]),
+    ],
+)
+def test_boundaries_a_reader_sees(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_a_soft_line_break_keeps_offsets_and_splits_as_a_space() -> None:
+    text = "The talks were held in the\nU.S. capital. They ended late."
+    assert sentences(text) == ["The talks were held in the\nU.S. capital.", "They ended late."]
