@@ -15,6 +15,7 @@ stage can still point at `text[start:end]`. Structure is read before patterns:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -84,15 +85,15 @@ def _lines(text: str) -> list[Span]:
 
 
 def _wrap_width(text: str, lines: Sequence[Span]) -> int:
-    """The width a hard-wrapped text was broken at, else 0: its longest line, when that is from
-    `_WRAP_MIN` to `_WRAP_WIDTH` characters and two or more lines without end punctuation (broken
-    inside a sentence) come within `_WRAP_SLACK` of it. A page whose paragraphs are lines has longer
-    lines, or few lines of one length."""
-    width = max((b - a for a, b in lines), default=0)
-    if not _WRAP_MIN <= width <= _WRAP_WIDTH:
+    """The width a hard-wrapped text was broken at, else 0: of its lines without end punctuation
+    (broken inside a sentence), longest first, the longer of the first two within `_WRAP_SLACK` of
+    each other, if `_WRAP_MIN` or more. A longer line (a headline) is not read as wrapped, nor is a
+    text with a line longer than `_WRAP_WIDTH` (a page whose paragraphs are lines)."""
+    if any(b - a > _WRAP_WIDTH for a, b in lines):
         return 0
-    broken = sum(b - a >= width - _WRAP_SLACK and final_mark(text[a:b]) not in _SENTENCE_END for a, b in lines)
-    return width if broken >= 2 else 0
+    broken = sorted((b - a for a, b in lines if final_mark(text[a:b]) not in _SENTENCE_END), reverse=True)
+    width = next((longer for longer, shorter in itertools.pairwise(broken) if shorter >= longer - _WRAP_SLACK), 0)
+    return width if width >= _WRAP_MIN else 0
 
 
 def paragraphs(text: str) -> list[Span]:
@@ -123,7 +124,8 @@ def _wraps(text: str, line: Span, following: Span, width: int) -> bool:
     if first is not None and first.group(1).islower():
         return bool(width) or not ended
     token = _TOKEN.match(text, *following)  # the next line opens with it: it did not fit on this one
-    return bool(width) and token is not None and line[1] - line[0] + 1 + len(token.group()) > width
+    size = line[1] - line[0]
+    return bool(width) and token is not None and size + 1 + len(token.group()) > width >= size
 
 
 def line_key(line: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from service.cleaning import paragraphs
+from service.cleaning import clean_set, paragraphs
 from service.lexicon import LEXICON, alternation
 from service.quotes import wording
 from service.representation import TfidfRepresenter
@@ -109,7 +109,9 @@ def check(rewrite: str, sources: Sequence[str], threshold: float) -> Verdict:
     for quotation in QUOTATION.findall(rewrite):
         if f" {wording(quotation)} " not in spaced:
             problems[quotation, "quotation not in the sources word for word"] = None
-    source_sentences = [t[a:b] for t in sources for a, b in split_sentences(t, paragraphs(t))]
+    # the article text the summarizer reads: a page's headings and link lines back no claim
+    cleaned = clean_set(sources)
+    source_sentences = [t[a:b] for t, c in zip(sources, cleaned, strict=True) for a, b in split_sentences(t, c.spans)]
     if rewrite_sentences and source_sentences:
         vectors = TfidfRepresenter().represent([*rewrite_sentences, *source_sentences]).sentences
         n = len(rewrite_sentences)

@@ -19,11 +19,12 @@ from service.languages import language
 from service.lexicon import LEXICON, alternation
 
 # Sentence boundaries the English model misses, as it takes the word before the period for an
-# abbreviation: a lower-case word of three letters or more before a capital (its list comes from
-# legal text, where "law." is one), unless a known lower-case abbreviation; and any word before a
-# word that only opens sentences ("in the U.S. How", "Co. It"), unless a title or "e.g.".
+# abbreviation: a lower-case word of three letters or more before a capital, or before a name like
+# "iPhone" or "eBay" (its list comes from legal text, where "law." is one), unless a known lower-case
+# abbreviation; and any word before a word that only opens sentences ("in the U.S. How", "Co. It"),
+# unless a title or "e.g.".
 _MISSED_BOUNDARY = re.compile(
-    r"\b(?P<word>[a-z]{3,})\.[\"”’']?(?=\s+[\"“‘']?[A-Z])"
+    r"\b(?P<word>[a-z]{3,})\.[\"”’']?(?=\s+[\"“‘']?[a-z]?[A-Z])"
     rf"|(?<!\S)[\"“‘(]*+(?P<token>\S+?)\.(?=\s+{alternation(LEXICON.boundary_starters)}\b)"
 )
 _ABBREVIATIONS = frozenset(LEXICON.lowercase_abbreviations)
@@ -38,8 +39,10 @@ _LIST_MARKER = re.compile(
 )
 _MARKER = re.compile(rf"[{_BULLETS}]?\s?(?:\d{{1,3}}|[a-z])(?:\.\)|\)|\.)(?!\S)")
 _CLOSER = re.compile("[\"'”’»)\\]]")
-# a sentence's first word, after opening quotes and brackets
-_FIRST_WORD = re.compile(r"[\"'“‘(\[]*([^\W\d_]+)")
+# marks that only close (a quote, a bracket: "”", "」", "）"), never open a sentence
+_LEADING_CLOSERS = re.compile("[”’»」』）)\\]]+")
+# a sentence's first word, after opening quotes (a bracket opens an aside or a wire desk's tag: "(ab/cd)")
+_FIRST_WORD = re.compile(r"[\"'“‘]*([^\W\d_]+)")
 
 
 class _Tokenizer(Protocol):
@@ -202,11 +205,13 @@ def _list_items(part: str) -> Iterator[tuple[int, int]]:
 
 
 def _joined(part: str, sentences: Iterable[tuple[int, int]], rules: str) -> Iterator[tuple[int, int]]:
-    """Sentences as a reader bounds them, trimmed of whitespace: a piece without a letter or digit
-    goes with the sentence before it when it closes a quotation or ends the paragraph (“... complex.
-    . . . .”), else with the one after it (". . . The practice"); a bare list marker ("1.") goes with
-    the sentence after it; in English a sentence that goes on with a lower-case word (not a marker) ("Yahoo! in …",
-    "what I mean... see") goes with the one before (Greek and Kazakh may open one so)."""
+    """Sentences as a reader bounds them, trimmed of whitespace: a closing quote or bracket at a
+    sentence's start ends the one before (pySBD's Chinese "“是的。" "”然后"); a piece without a
+    letter or digit goes with the sentence before it when it closes a quotation or ends the
+    paragraph (“... complex. . . . .”), else with the one after it (". . . The practice"); a bare
+    list marker ("1.") goes with the sentence after it; in English a sentence that goes on with a
+    lower-case word, not a marker ("Yahoo! in …", "what I mean... see"), goes with the one before
+    (Greek and Kazakh may open one so)."""
     held: tuple[int, int] | None = None
     lead: int | None = None  # where punctuation waiting for the next sentence starts
     for start, end in sentences:
@@ -214,6 +219,12 @@ def _joined(part: str, sentences: Iterable[tuple[int, int]], rules: str) -> Iter
         start, end = start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
         if start >= end:
             continue
+        closing = _LEADING_CLOSERS.match(part, start, end) if held is not None and lead is None else None
+        if held is not None and closing is not None:  # a closing mark the segmenter left at the next start
+            held, rest = (held[0], closing.end()), part[closing.end() : end]
+            start = end - len(rest.lstrip())
+            if start >= end:
+                continue
         if not _ALNUM.search(part, start, end):
             if held is not None and lead is None and _CLOSER.search(part, start, end):
                 held = (held[0], end)

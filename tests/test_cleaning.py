@@ -328,6 +328,16 @@ def test_lines_that_are_not_wrapped_stay_apart(text: str) -> None:
     assert [text[a:b] for a, b in paragraphs(text)] == lines
 
 
+def test_a_headline_longer_than_the_wrap_width_leaves_the_wrapped_body_whole() -> None:
+    body = (
+        "Road haulage groups warned that the increase would push up food prices, since most goods are moved by "
+        "lorry. The Road Haulage Association said its members were already struggling with high wage bills."
+    )
+    for head in ("Fuel tax rise sparks anger", "Government raises fuel tax by five pence in bid to repair finances"):
+        text = f"{head}\n\n{textwrap.fill(body, 40)}"
+        assert [" ".join(text[a:b].split()) for a, b in paragraphs(text)] == [head, body]
+
+
 def test_a_line_going_on_in_lower_case_is_joined_whatever_its_width() -> None:
     text = "Schwangere Frauen sollten während der \nersten drei Monate Folsäure nehmen."
     assert [text[a:b] for a, b in paragraphs(text)] == [text]

@@ -84,6 +84,9 @@ def test_the_pruned_english_model_splits_as_nupunkts_full_model() -> None:
         ("a) Buy milk b) Sell eggs", ["a) Buy milk", "b) Sell eggs"]),
         ("He wants 1) lower taxes and 2) fewer rules.", ["He wants 1) lower taxes and 2) fewer rules."]),
         ("1. The plan 3. Nothing else", ["1. The plan 3. Nothing else"]),
+        # an interview's labels, a wire desk's tag, a name in lower case
+        ("Q. What did you see? A. The car was red.", ["Q. What did you see?", "A. The car was red."]),
+        ("Sales rose in the quarter. iPhone sales led.", ["Sales rose in the quarter.", "iPhone sales led."]),
     ],
 )
 def test_boundaries_a_reader_sees(text: str, expected: list[str]) -> None:
@@ -93,3 +96,11 @@ def test_boundaries_a_reader_sees(text: str, expected: list[str]) -> None:
 def test_a_soft_line_break_keeps_offsets_and_splits_as_a_space() -> None:
     text = "The talks were held in the\nU.S. capital. They ended late."
     assert sentences(text) == ["The talks were held in the\nU.S. capital.", "They ended late."]
+
+
+def test_a_closing_quote_ends_the_sentence_it_closes() -> None:
+    text = "他说：“是的。”然后走了……再见！"
+    assert [text[a:b] for a, b in split_sentences(text, [(0, len(text))], "zh")] == [
+        "他说：“是的。”",
+        "然后走了……再见！",
+    ]
