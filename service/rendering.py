@@ -77,7 +77,7 @@ def _conflict_note(c: int, conflict: Conflict, by_id: dict[str, Article]) -> str
 def to_markdown(summary: Summary, articles: Sequence[Article]) -> str:
     by_id = {a.id: a for a in articles}
     body = [
-        f"{escape_markdown(s.text)}{'…' if s.clipped else ''}[^{n}]" + "".join(f"[^c{c + 1}]" for c in s.conflicts)
+        f"{escape_markdown(s.wording)}[^{n}]" + "".join(f"[^c{c + 1}]" for c in s.conflicts)
         for n, s in enumerate(summary.sentences, start=1)
     ]
     notes = []

@@ -13,6 +13,7 @@ from service import Summarizer
 from service.boilerplate import BOILERPLATE
 from service.cleaning import clean, clean_set, is_furniture, paragraphs
 from service.records import Article
+from service.rendering import render
 from service.summarizer import segment_all
 from tests.provenance import assert_traceable
 
@@ -372,7 +373,10 @@ def test_a_wrapped_sentence_reads_on_one_line_in_the_brief(summarizer: Summarize
         "officials said -\nwithout giving a date - that a summit would follow in the spring of next\n"
         "year. Both sides said the talks would cover trade, climate and security in the region."
     )
-    summary = summarizer.summarize([Article(id="a", text=text)], max_words=60)
+    articles = [Article(id="a", text=text)]
+    summary = summarizer.summarize(articles, max_words=60)
     assert "restore high-level talks" in summary.brief and "officials said - without" in summary.brief
     assert "\n" not in summary.brief
+    for fmt in ("markdown", "html"):
+        assert "restore high-level talks" in render(summary, articles, fmt)
     assert all(text[s.char_start : s.char_end] == s.text for s in summary.sentences)
